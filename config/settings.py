@@ -1,0 +1,243 @@
+"""One settings module; behaviour is switched by the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+from django.utils.translation import gettext_lazy as _
+
+from config.env import ImproperlyConfiguredError, load
+
+# Lets admin.ModelAdmin[Model] and friends be subscripted at run time.
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = load(BASE_DIR)
+
+QOLDAU_ENV = env.string("QOLDAU_ENV", "development")
+if QOLDAU_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfiguredError("QOLDAU_ENV must be development, test or production")
+PRODUCTION = QOLDAU_ENV == "production"
+TESTING = QOLDAU_ENV == "test"
+
+VAR_DIR = Path(env.string("QOLDAU_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _development_secret_key() -> str:
+    """A per-checkout random key kept under var/, so sessions survive restarts of the demo."""
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+DEBUG = env.boolean("DEBUG", default=False)
+if PRODUCTION:
+    SECRET_KEY = env.require("SECRET_KEY")
+    ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfiguredError("ALLOWED_HOSTS must be set in production")
+    if DEBUG:
+        raise ImproperlyConfiguredError("DEBUG must be off in production")
+else:
+    SECRET_KEY = env.string("SECRET_KEY") or _development_secret_key()
+    ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
+
+# --- database -------------------------------------------------------------------------------
+_database_url = env.string("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'qoldau.sqlite3'}"
+if PRODUCTION and not _database_url.startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfiguredError("DATABASE_URL must be a PostgreSQL URL in production")
+if not _database_url.startswith(("sqlite:", "postgres://", "postgresql://")):
+    raise ImproperlyConfiguredError("DATABASE_URL must start with sqlite:/// or postgres://")
+_database = dj_database_url.parse(
+    _database_url, conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60)
+)
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing
+        # with "database is locked" half-way through a transaction.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+    }
+    _database["TEST"] = {"NAME": str(VAR_DIR / "test-qoldau.sqlite3")}
+else:
+    _database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- applications ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "qoldau.core",
+    "qoldau.audit",
+    "qoldau.accounts",
+    "qoldau.workdays",
+    "qoldau.policy",
+    "qoldau.registry",
+    "qoldau.web",
+]
+
+MIDDLEWARE = [
+    "qoldau.core.middleware.RequestIdMiddleware",
+    "qoldau.core.middleware.MetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qoldau.accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qoldau.web.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- accounts -------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:landing"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.integer("PASSWORD_MIN_LENGTH", 12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "qoldau.accounts.passwords.CharacterClassValidator"},
+]
+SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- languages and time (R34, R32) ---------------------------------------------------------
+LANGUAGE_CODE = "kk"
+LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
+LANGUAGE_COOKIE_NAME = "qoldau_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env.string("QOLDAU_TIME_ZONE", "Asia/Almaty")
+
+# --- static files (all vendored; no CDN) ----------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+WHITENOISE_USE_FINDERS = not PRODUCTION
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+
+# --- worker (Huey) --------------------------------------------------------------------------
+REDIS_URL = env.string("REDIS_URL")
+HUEY = {
+    "name": "qoldau",
+    "immediate": TESTING or env.boolean("HUEY_IMMEDIATE", default=False),
+    "results": True,
+    "utc": True,
+    "consumer": {"workers": env.integer("HUEY_WORKERS", 2), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
+
+# --- logging (JSON, personal data masked) ---------------------------------------------------
+LOG_LEVEL = env.string("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "mask_personal_data": {"()": "qoldau.core.logging.PersonalDataMaskFilter"},
+        "request_id": {"()": "qoldau.core.logging.RequestIdFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id", "mask_personal_data"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "huey": {"level": "WARNING" if TESTING else "INFO"},
+    },
+}
+
+# --- production hardening (`manage.py check --deploy` is clean) -----------------------------
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- product settings ------------------------------------------------------------------------
+# Rules p.20: 3 working days in the Russian/English text, 5 in the Kazakh 2023 text (see
+# docs/adr/0002-rules-p20-discrepancy.md). The policy table holds both; this picks one.
+QOLDAU_P20_TEXT = env.string("QOLDAU_P20_TEXT", "kk")
+# Who may read /metrics: a comma-separated list of client addresses (empty: loopback only).
+METRICS_ALLOWED_IPS = env.strings("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+WORKDAYS_FIRST_YEAR = 2016

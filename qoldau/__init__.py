@@ -1,0 +1,1 @@
+"""Qoldau: the information system of a unified public-services contact center."""

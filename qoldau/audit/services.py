@@ -1,0 +1,93 @@
+"""``audit_record``: the one way to write an audit event, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models, transaction
+
+from qoldau.audit.hashing import GENESIS, event_hash, hashed_fields, normalise_changes
+from qoldau.audit.models import AuditChain, AuditEvent
+from qoldau.core import clock
+from qoldau.core.logging import request_id_var
+
+MAIN_CHAIN = "main"
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, "anonymous" if actor is not None else "system"
+    prefix = getattr(actor, "prefix", None)
+    if prefix is not None and not hasattr(actor, "get_username"):
+        return None, f"api-key:{prefix}"
+    return int(actor.pk), str(actor.get_username())
+
+
+def _target_fields(target: models.Model | None) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    meta = target._meta
+    return f"{meta.app_label}.{meta.model_name}", str(target.pk)
+
+
+def _at_iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None,
+    changes: dict[str, Any] | None = None,
+    chain: str = MAIN_CHAIN,
+) -> AuditEvent:
+    """Append an event to ``chain``. Call it inside the use case's transaction: if the use case
+    rolls back, so does its audit record."""
+    with transaction.atomic():
+        head = AuditChain.objects.select_for_update().filter(name=chain).first()
+        if head is None:
+            AuditChain.objects.get_or_create(name=chain)
+            head = AuditChain.objects.select_for_update().get(name=chain)
+        actor_user_id, actor_label = _actor_fields(actor)
+        target_type, target_id = _target_fields(target)
+        at = clock.now()
+        seq = head.last_seq + 1
+        prev_hash = head.last_hash or GENESIS
+        normalised = normalise_changes(changes or {})
+        request_id = request_id_var.get()
+        request_id = "" if request_id == "-" else request_id
+        digest = event_hash(
+            hashed_fields(
+                chain=chain,
+                seq=seq,
+                at_iso=_at_iso(at),
+                actor_user_id=actor_user_id,
+                actor_label=actor_label,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                changes=normalised,
+                request_id=request_id,
+                prev_hash=prev_hash,
+            )
+        )
+        event = AuditEvent.objects.create(
+            chain=chain,
+            seq=seq,
+            at=at,
+            actor_user_id=actor_user_id,
+            actor_label=actor_label,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            changes=normalised,
+            request_id=request_id,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+        head.last_seq = seq
+        head.last_hash = digest
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event

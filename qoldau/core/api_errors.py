@@ -1,0 +1,73 @@
+"""One mapping of errors to HTTP for the whole API: a uniform body naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from qoldau.core.errors import DomainError, ValidationFailed
+
+
+def _error(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "field": field}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ValidationFailed)
+    def on_validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+        errors = [_error(e.code, str(e.message), e.field) for e in exc.errors]
+        return api.create_response(
+            request, {"code": exc.code, "message": str(exc.message), "errors": errors}, status=422
+        )
+
+    @api.exception_handler(DomainError)
+    def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        body = _error(exc.code, str(exc.message), exc.field)
+        body["errors"] = [dict(body)] if exc.field else []
+        return api.create_response(request, body, status=exc.status)
+
+    @api.exception_handler(ValidationError)
+    def on_schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = []
+        for item in exc.errors:
+            loc = [
+                str(part)
+                for part in item.get("loc", [])
+                if part not in {"body", "query", "payload"}
+            ]
+            errors.append(
+                _error(
+                    str(item.get("type", "invalid")),
+                    str(item.get("msg", "")),
+                    ".".join(loc) or None,
+                )
+            )
+        first = errors[0] if errors else _error("invalid", "", None)
+        return api.create_response(
+            request,
+            {
+                "code": "validation_failed",
+                "message": first["message"],
+                "field": first["field"],
+                "errors": errors,
+            },
+            status=422,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        from django.utils.translation import gettext as _
+
+        return api.create_response(
+            request,
+            {
+                "code": "unauthenticated",
+                "message": _("Sign in or send a valid API key."),
+                "field": None,
+                "errors": [],
+            },
+            status=401,
+        )

@@ -67,7 +67,6 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
     }
-    _database["TEST"] = {"NAME": str(VAR_DIR / "test-qoldau.sqlite3")}
 else:
     _database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _database}

@@ -13,6 +13,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("registry/", include("qoldau.registry.urls")),
     path("", include("qoldau.web.urls")),
     prefix_default_language=True,
 )

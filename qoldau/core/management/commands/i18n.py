@@ -17,16 +17,18 @@ REQUIRED_LANGUAGES = ("kk", "ru")
 ALL_LANGUAGES = ("kk", "ru", "en")
 
 
-def locale_roots() -> list[Path]:
+def locale_roots(app: str | None = None) -> list[Path]:
     """The project's locale folder plus each of our apps' own (each app owns its strings)."""
     base = Path(settings.BASE_DIR)
+    if app:
+        return [base / "qoldau" / app / "locale"]
     roots = [base / "locale"]
     roots += sorted(p.parent for p in (base / "qoldau").glob("*/locale") if p.is_dir())
     return roots
 
 
-def po_files() -> list[Path]:
-    return sorted(path for root in locale_roots() for path in root.glob("*/LC_MESSAGES/django*.po"))
+def po_files(app: str | None = None) -> list[Path]:
+    return sorted(path for root in locale_roots(app) for path in root.glob("*/LC_MESSAGES/django*.po"))
 
 
 def compiled_bytes(po_path: Path) -> bytes:
@@ -42,13 +44,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["extract", "compile", "check"])
+        parser.add_argument("--app", help="only this app's catalogues (e.g. registry)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.app: str | None = options["app"]
         getattr(self, f"_{options['action']}")()
 
     def _extract(self) -> None:
         base = Path(settings.BASE_DIR)
-        for root in locale_roots():
+        for root in locale_roots(self.app):
             root.mkdir(exist_ok=True)
             os.chdir(root.parent)
             ignore = (
@@ -69,16 +73,16 @@ class Command(BaseCommand):
                     verbosity=0,
                 )
         os.chdir(base)
-        self.stdout.write(f"extracted into {len(po_files())} catalogues")
+        self.stdout.write(f"extracted into {len(po_files(self.app))} catalogues")
 
     def _compile(self) -> None:
-        for path in po_files():
+        for path in po_files(self.app):
             path.with_suffix(".mo").write_bytes(compiled_bytes(path))
-        self.stdout.write(f"compiled {len(po_files())} catalogues")
+        self.stdout.write(f"compiled {len(po_files(self.app))} catalogues")
 
     def _check(self) -> None:
         problems: list[str] = []
-        for path in po_files():
+        for path in po_files(self.app):
             language = path.parent.parent.name
             catalogue = polib.pofile(str(path))
             if language in REQUIRED_LANGUAGES:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "qoldau.policy",
     "qoldau.registry",
     "qoldau.web",
+    "config.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,7 @@ TIME_ZONE = env.string("QOLDAU_TIME_ZONE", "Asia/Almaty")
 # --- static files (all vendored; no CDN) ----------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -22,7 +22,7 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="members",
-        help_text=_("The organisation whose data this person works with (R2)."),
+        help_text=_("The organisation whose data this person works with."),
     )
     position = models.CharField(_("position"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=16, blank=True)

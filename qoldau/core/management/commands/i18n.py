@@ -28,7 +28,9 @@ def locale_roots(app: str | None = None) -> list[Path]:
 
 
 def po_files(app: str | None = None) -> list[Path]:
-    return sorted(path for root in locale_roots(app) for path in root.glob("*/LC_MESSAGES/django*.po"))
+    return sorted(
+        path for root in locale_roots(app) for path in root.glob("*/LC_MESSAGES/django*.po")
+    )
 
 
 def compiled_bytes(po_path: Path) -> bytes:

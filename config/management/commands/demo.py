@@ -1,0 +1,56 @@
+"""``qoldau demo``: migrate, load realistic demo data, then serve the site with a worker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from qoldau.registry.demo import load_demo_registry
+from qoldau.workdays.services import workdays_ensure_loaded
+
+from config.demo_users import load_demo_accounts
+from qoldau.core import clock
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (SQLite by default) and serve it at http://127.0.0.1:8000"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="load the data and stop")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="address:port to serve on")
+        parser.add_argument("--no-worker", action="store_true", help="do not start the worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("the demo loads known passwords; it never runs in production")
+        self.stdout.write("Migrating the database …")
+        call_command("migrate", interactive=False, verbosity=0)
+        workdays_ensure_loaded(through_year=clock.today().year + 1)
+        self.stdout.write("Loading the demo registry …")
+        organisations = load_demo_registry()
+        accounts = load_demo_accounts()
+        self.stdout.write(
+            f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
+            f"of {len(organisations)} kinds."
+        )
+        address = options["addr"]
+        self.stdout.write(f"\nSign in at http://{address}/ with any of these accounts:\n")
+        width = max(len(a.username) for a in accounts)
+        for account in accounts:
+            roles = ", ".join(str(r) for r in account.roles)
+            self.stdout.write(f"  {account.username:<{width}}  {account.password:<26}  {roles}")
+        if options["no_serve"]:
+            return
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen([sys.executable, "manage.py", "worker"])
+        try:
+            call_command("runserver", options["addr"], use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

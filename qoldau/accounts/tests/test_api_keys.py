@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from qoldau.accounts.enums import Role
+from qoldau.accounts.models import ApiKey
+from qoldau.accounts.services import api_key_authenticate, api_key_issue, api_key_revoke
+from qoldau.audit.models import AuditEvent
+from qoldau.core.errors import FieldError
+from qoldau.registry.enums import OrganisationKind
+from qoldau.registry.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organisation() -> Organisation:
+    return Organisation.objects.create(
+        kind=OrganisationKind.CENTRAL_STATE_BODY, name_kk="Әділет министрлігі", name_ru="Минюст"
+    )
+
+
+def test_key_is_stored_hashed_and_authenticates(organisation: Organisation) -> None:
+    key, raw = api_key_issue(
+        organisation_id=organisation.pk, name="CRM", roles=[Role.RESPONSIBLE_PERSON], actor=None
+    )
+    stored = ApiKey.objects.get(pk=key.pk)
+    assert raw.startswith("qk_")
+    assert raw not in stored.key_hash
+    assert len(stored.key_hash) == 64
+    found = api_key_authenticate(raw)
+    assert found is not None
+    assert found.pk == key.pk
+    assert found.has_role(Role.RESPONSIBLE_PERSON)
+    assert found.organisation_id == organisation.pk
+    assert AuditEvent.objects.filter(
+        action="accounts.api_key_issued", target_id=str(key.pk)
+    ).exists()
+
+
+def test_wrong_secret_with_right_prefix_is_refused(organisation: Organisation) -> None:
+    _key, raw = api_key_issue(organisation_id=organisation.pk, name="CRM", roles=[], actor=None)
+    forged = raw[:-4] + ("AAAA" if not raw.endswith("AAAA") else "BBBB")
+    assert api_key_authenticate(forged) is None
+    assert api_key_authenticate("not-a-key") is None
+    assert api_key_authenticate("qk_" + "x" * 300) is None
+
+
+def test_revoked_key_stops_working(organisation: Organisation) -> None:
+    key, raw = api_key_issue(organisation_id=organisation.pk, name="CRM", roles=[], actor=None)
+    api_key_revoke(key_id=key.pk, actor=None)
+    assert api_key_authenticate(raw) is None
+    assert AuditEvent.objects.filter(action="accounts.api_key_revoked").count() == 1
+    api_key_revoke(key_id=key.pk, actor=None)  # revoking twice records nothing new
+    assert AuditEvent.objects.filter(action="accounts.api_key_revoked").count() == 1
+
+
+def test_last_used_is_touched_at_most_once_a_minute(organisation: Organisation) -> None:
+    _key, raw = api_key_issue(organisation_id=organisation.pk, name="CRM", roles=[], actor=None)
+    with time_machine.travel("2026-01-10 10:00:00+00:00", tick=False):
+        first = api_key_authenticate(raw)
+        assert first is not None
+    with time_machine.travel("2026-01-10 10:00:30+00:00", tick=False):
+        api_key_authenticate(raw)
+        assert ApiKey.objects.get(pk=first.pk).last_used_at == first.last_used_at
+    with time_machine.travel("2026-01-10 10:02:00+00:00", tick=False):
+        api_key_authenticate(raw)
+        assert ApiKey.objects.get(pk=first.pk).last_used_at != first.last_used_at
+
+
+def test_key_needs_a_name_and_known_roles(organisation: Organisation) -> None:
+    with pytest.raises(FieldError) as caught:
+        api_key_issue(organisation_id=organisation.pk, name="  ", roles=[], actor=None)
+    assert caught.value.field == "name"
+    with pytest.raises(FieldError) as caught:
+        api_key_issue(organisation_id=organisation.pk, name="x", roles=["wizard"], actor=None)
+    assert caught.value.field == "roles"
+    assert ApiKey.objects.count() == 0

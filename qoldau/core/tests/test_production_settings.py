@@ -1,0 +1,58 @@
+"""Production refuses to start half-configured, and `check --deploy` is clean when configured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+PRODUCTION = {
+    "QOLDAU_ENV": "production",
+    "SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
+    "ALLOWED_HOSTS": "qoldau.example.kz",
+    "DATABASE_URL": "postgres://qoldau@db.example.kz:5432/qoldau",
+}
+
+
+def _manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "QOLDAU_ENV"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "QOLDAU_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("SECRET_KEY", "SECRET_KEY must be set in production"),
+        ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set in production"),
+        ("DATABASE_URL", "DATABASE_URL must be a PostgreSQL URL in production"),
+    ],
+)
+def test_production_refuses_to_start_without(tmp_path: Path, missing: str, message: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = _manage(tmp_path, env, "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_sqlite(tmp_path: Path) -> None:
+    result = _manage(tmp_path, {**PRODUCTION, "DATABASE_URL": "sqlite:///x.db"}, "check")
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
+    result = _manage(tmp_path, PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

@@ -6,3 +6,10 @@ class WorkdaysConfig(AppConfig):
     name = "qoldau.workdays"
     label = "workdays"
     verbose_name = _("Working days")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from qoldau.workdays.checks import check_next_year_loaded
+
+        checks.register(check_next_year_loaded)

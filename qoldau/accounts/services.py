@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,7 @@ def user_create(
     last_name: str = "",
     email: str = "",
     language: str = "kk",
-    actor: User | None = None,
+    actor: Any = None,
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> User:
@@ -69,7 +70,7 @@ def user_create(
     return user
 
 
-def user_set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> None:
+def user_set_roles(*, user: User, roles: Iterable[str], actor: Any) -> None:
     cleaned = _check_roles(roles)
     with transaction.atomic():
         before = sorted(user.role_assignments.values_list("role", flat=True))
@@ -95,7 +96,7 @@ def user_set_language(*, user: User, language: str) -> None:
 
 
 def api_key_issue(
-    *, organisation_id: int, name: str, roles: Iterable[str], actor: User | None
+    *, organisation_id: int, name: str, roles: Iterable[str], actor: Any
 ) -> tuple[ApiKey, str]:
     """Create a key; the raw key is returned once and never stored."""
     if not name.strip():
@@ -110,7 +111,7 @@ def api_key_issue(
             prefix=prefix,
             key_hash=_hash_key(raw_key),
             roles=cleaned_roles,
-            created_by=actor,
+            created_by=actor if isinstance(actor, User) else None,
         )
         audit_record(
             actor=actor,
@@ -121,7 +122,7 @@ def api_key_issue(
     return key, raw_key
 
 
-def api_key_revoke(*, key_id: int, actor: User | None) -> ApiKey:
+def api_key_revoke(*, key_id: int, actor: Any) -> ApiKey:
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().filter(pk=key_id).first()
         if key is None:

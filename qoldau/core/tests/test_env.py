@@ -20,6 +20,7 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("method", "value"), [("boolean", "perhaps"), ("integer", "ten")])
 def test_malformed_values_name_the_setting(method: str, value: str) -> None:
     env = Env({"SETTING_X": value})
+
     def read(name: str) -> object:
         return env.boolean(name) if method == "boolean" else env.integer(name, 0)
 

@@ -23,7 +23,7 @@ def locale_roots(app: str | None = None) -> list[Path]:
     if app:
         return [base / "qoldau" / app / "locale"]
     roots = [base / "locale"]
-    roots += sorted(p.parent for p in (base / "qoldau").glob("*/locale") if p.is_dir())
+    roots += sorted(p for p in (base / "qoldau").glob("*/locale") if p.is_dir())
     return roots
 
 
@@ -104,5 +104,5 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(f"{len(problems)} translation problems")
         self.stdout.write(
-            f"{len(po_files())} catalogues complete for {', '.join(REQUIRED_LANGUAGES)}"
+            f"{len(po_files(self.app))} catalogues complete for {', '.join(REQUIRED_LANGUAGES)}"
         )

@@ -46,4 +46,6 @@ def test_compile_then_check_passes_for_complete_catalogues(project: Path) -> Non
     call_command("i18n", "check", stdout=out)
     assert "2 catalogues complete" in out.getvalue()
     mo = polib.mofile(str(project / "qoldau/appeals/locale/kk/LC_MESSAGES/django.mo"))
-    assert mo.find("Appeal").msgstr == "Өтініш"
+    entry = mo.find("Appeal")
+    assert entry is not None
+    assert entry.msgstr == "Өтініш"

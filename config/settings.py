@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "qoldau.workdays",
     "qoldau.policy",
     "qoldau.registry",
+    "qoldau.knowledge",
     "qoldau.web",
     "config.apps.ProjectConfig",
 ]

@@ -10,9 +10,9 @@ import logging
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
-from qoldau.workdays.services import workdays_ensure_loaded
 
 from qoldau.core import clock
+from qoldau.workdays.services import workdays_ensure_loaded
 
 logger = logging.getLogger(__name__)
 

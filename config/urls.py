@@ -1,14 +1,12 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from config.api import api
 from qoldau.core import views as core_views
 
 urlpatterns = [
-    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
@@ -17,6 +15,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("registry/", include("qoldau.registry.urls")),
+    path("knowledge/", include("qoldau.knowledge.urls")),
+    path("faq/", include("qoldau.knowledge.faq_urls")),
     path("", include("qoldau.web.urls")),
     prefix_default_language=True,
 )

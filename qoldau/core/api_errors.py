@@ -15,17 +15,28 @@ def _error(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "field": field}
 
 
+def _message(exc: DomainError) -> str:
+    """The message in the request's language, with its parameters filled in."""
+    text = str(exc.message)
+    if exc.params:
+        try:
+            return text % exc.params
+        except (KeyError, TypeError, ValueError):
+            return text
+    return text
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationFailed)
     def on_validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
-        errors = [_error(e.code, str(e.message), e.field) for e in exc.errors]
-        return api.create_response(
-            request, {"code": exc.code, "message": str(exc.message), "errors": errors}, status=422
-        )
+        errors = [_error(e.code, _message(e), e.field) for e in exc.errors]
+        first = errors[0] if errors else _error(exc.code, _message(exc))
+        body = {"code": exc.code, "message": first["message"], "field": first["field"]}
+        return api.create_response(request, {**body, "errors": errors}, status=422)
 
     @api.exception_handler(DomainError)
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        body = _error(exc.code, str(exc.message), exc.field)
+        body = _error(exc.code, _message(exc), exc.field)
         body["errors"] = [dict(body)] if exc.field else []
         return api.create_response(request, body, status=exc.status)
 

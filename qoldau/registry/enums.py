@@ -1,4 +1,5 @@
-"""Participant types (R1, Rules p.18)."""
+"""Choices of the registry: participant types (R1, Rules p.18), regions (R3), contacts, by-laws
+and the acceptance of a public service for consultation (R7, Rules p.19-23)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,3 +18,31 @@ class OrganisationKind(models.TextChoices):
 class RegionKind(models.TextChoices):
     REGION = "region", _("Region")
     CITY = "city", _("City of republican significance")
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    ADDRESS = "address", _("Address")
+    WEBSITE = "website", _("Website")
+
+
+class ByLawKind(models.TextChoices):
+    """The kind of the by-law regulatory legal act that sets a service's procedure (Annex 1)."""
+
+    MINISTERIAL_ORDER = "ministerial_order", _("Order of a minister")
+    GOVERNMENT_DECREE = "government_decree", _("Decree of the Government")
+    AKIMAT_RESOLUTION = "akimat_resolution", _("Resolution of an akimat")
+    JOINT_ORDER = "joint_order", _("Joint order")
+    OTHER = "other", _("Other legal act")
+
+
+class AcceptanceStatus(models.TextChoices):
+    """Where a service stands in its hand-over to the contact center (R7, R22, Rules p.19-23)."""
+
+    NOT_SUBMITTED = "not_submitted", _("Information not submitted")
+    SUBMITTED = "submitted", _("Information submitted")
+    TRAINING = "training", _("Training of the contact center")
+    ACCEPTED = "accepted", _("Accepted for consultation")
+    CONSULTING = "consulting", _("Consulted on")
+    WITHDRAWN = "withdrawn", _("Withdrawn from consultation")

@@ -78,7 +78,7 @@ def russian_name(english: str) -> str | None:
     if substituted:
         month, day, year = (int(part) for part in substituted.groups())
         moved_from = _fmt(dt.date(year, month, day))
-        return f"Выходной день (перенесён с {moved_from})"  # noqa: RUF001  (a Russian preposition)
+        return f"Выходной день (перенесён с {moved_from})"
     labelled = _LABELLED.match(english)
     if labelled is None or labelled["base"] not in RU_NAMES:
         return None
@@ -133,7 +133,7 @@ def _package_day(
                 names.append(
                     (
                         f"Демалыс күні ({moved_from} күнінен ауыстырылды)",
-                        f"Выходной день (перенесён с {moved_from})",  # noqa: RUF001
+                        f"Выходной день (перенесён с {moved_from})",
                         f"Day off (moved from {moved_from})",
                     )
                 )

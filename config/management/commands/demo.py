@@ -9,11 +9,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from qoldau.registry.demo import load_demo_registry
-from qoldau.workdays.services import workdays_ensure_loaded
 
 from config.demo_users import load_demo_accounts
 from qoldau.core import clock
+from qoldau.registry.demo import load_demo_registry
+from qoldau.workdays.services import workdays_ensure_loaded
 
 
 class Command(BaseCommand):

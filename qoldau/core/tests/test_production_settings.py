@@ -19,7 +19,12 @@ PRODUCTION = {
 
 
 def _manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "QOLDAU_ENV"}}
+    inherited = {
+        "DATABASE_URL",
+        "QOLDAU_ENV",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }  # the browser tests set it
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -36,7 +36,7 @@ def _add_email_rule(editor: User, **overrides: Any) -> PolicyRule:
         "unit": Unit.WORKING_DAYS,
         "valid_from": dt.date(2027, 1, 1),
         "paragraph_2016": "p.8",
-        "title_kk": "Электрондық пошта арқылы келген өтінішке жауап беру",  # noqa: RUF001
+        "title_kk": "Электрондық пошта арқылы келген өтінішке жауап беру",
         "note_kk": "Болжамды өзгеріс: үш жұмыс күні (Қағидалардың 8-тармағы).",
     }
     values.update(overrides)

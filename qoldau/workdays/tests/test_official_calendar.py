@@ -56,7 +56,7 @@ def test_holiday_names_in_three_languages() -> None:
     assert nowruz.name_ru == "Наурыз мейрамы (перенесённый выходной)"
     moved = calendar_day(D(2025, 1, 3))
     assert moved.name_en == "Day off (moved from 05.01.2025)"
-    assert moved.name_ru == "Выходной день (перенесён с 05.01.2025)"  # noqa: RUF001
+    assert moved.name_ru == "Выходной день (перенесён с 05.01.2025)"
     assert "05.01.2025" in moved.name_kk
     working_sunday = calendar_day(D(2025, 1, 5))
     assert "03.01.2025" in working_sunday.name_en

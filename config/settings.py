@@ -220,7 +220,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        "huey": {"level": "WARNING" if TESTING else "INFO"},
+        # Handlers set here, so Huey's consumer does not add its own plain-text one.
+        "huey": {
+            "handlers": ["console"],
+            "level": "WARNING" if TESTING else "INFO",
+            "propagate": False,
+        },
     },
 }
 

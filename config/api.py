@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from qoldau.accounts.api_auth import api_auth
+from qoldau.appeals.api import router as appeals_router
 from qoldau.core.api_errors import install_error_handlers
 from qoldau.knowledge.api import router as knowledge_router
 from qoldau.registry.api import router as registry_router
@@ -17,3 +18,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/registry/", registry_router)
 api.add_router("/kb/", knowledge_router)
+api.add_router("/appeals/", appeals_router)

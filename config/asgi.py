@@ -4,3 +4,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_asgi_application()
+
+from config.warmup import warm_up_in_background  # noqa: E402  (needs the app registry)
+
+warm_up_in_background()

@@ -36,7 +36,9 @@ class Env:
     """Typed access to settings: the real environment wins over the ``.env`` file."""
 
     def __init__(self, environ: Mapping[str, str], dotenv: Mapping[str, str] | None = None):
-        self._values = {**(dotenv or {}), **environ}
+        # An empty value means "unset": .env.example lists every setting, many of them blank.
+        merged = {**(dotenv or {}), **environ}
+        self._values = {k: v for k, v in merged.items() if v.strip() != ""}
 
     def raw(self, name: str) -> str | None:
         return self._values.get(name)

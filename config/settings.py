@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "qoldau.policy",
     "qoldau.registry",
     "qoldau.knowledge",
+    "qoldau.mail",
+    "qoldau.appeals",
     "qoldau.web",
     "config.apps.ProjectConfig",
 ]
@@ -243,6 +245,36 @@ if PRODUCTION:
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- e-mail (R9; docs/mail.md) -----------------------------------------------------------------
+QOLDAU_MAIL_FROM = env.string("QOLDAU_MAIL_FROM", "Qoldau 1414 <noreply@qoldau.invalid>")
+# Outgoing mail: SMTP in production; a Maildir under var/ in development, so the demo sends nothing.
+QOLDAU_MAIL_TRANSPORT = env.string(
+    "QOLDAU_MAIL_TRANSPORT",
+    "qoldau.mail.adapters.smtp.SmtpTransport"
+    if PRODUCTION
+    else "qoldau.mail.adapters.maildir.MaildirTransport",
+)
+QOLDAU_MAIL_SENT_MAILDIR = env.string("QOLDAU_MAIL_SENT_MAILDIR", str(VAR_DIR / "mail" / "sent"))
+QOLDAU_MAIL_CLIENTS = {
+    "imap": env.string("QOLDAU_MAIL_IMAP_CLIENT", "qoldau.mail.adapters.imap.ImapMailboxClient")
+}
+QOLDAU_MAIL_IMAP_TIMEOUT = env.integer("QOLDAU_MAIL_IMAP_TIMEOUT", 60)
+QOLDAU_MAIL_RAW_DB_MAX_BYTES = env.integer("QOLDAU_MAIL_RAW_DB_MAX_BYTES", 1048576)
+QOLDAU_MAIL_OVERSIZED_BYTES = env.integer("QOLDAU_MAIL_OVERSIZED_BYTES", 10485760)
+QOLDAU_MAIL_MAX_TEXT_CHARS = env.integer("QOLDAU_MAIL_MAX_TEXT_CHARS", 100000)
+QOLDAU_MAIL_RETRY_SECONDS = env.integer("QOLDAU_MAIL_RETRY_SECONDS", 60)
+QOLDAU_MAIL_AUTO_REPLY_LIMIT = env.integer("QOLDAU_MAIL_AUTO_REPLY_LIMIT", 5)
+QOLDAU_SMTP_HOST = env.string("QOLDAU_SMTP_HOST", "127.0.0.1")
+QOLDAU_SMTP_PORT = env.integer("QOLDAU_SMTP_PORT", 25)
+QOLDAU_SMTP_SECURITY = env.string("QOLDAU_SMTP_SECURITY", "starttls")
+QOLDAU_SMTP_USER = env.string("QOLDAU_SMTP_USER", "")
+QOLDAU_SMTP_PASSWORD = env.string("QOLDAU_SMTP_PASSWORD", "")
+QOLDAU_SMTP_TIMEOUT = env.integer("QOLDAU_SMTP_TIMEOUT", 30)
+QOLDAU_OUTBOX_MAX_ATTEMPTS = env.integer("QOLDAU_OUTBOX_MAX_ATTEMPTS", 10)
+QOLDAU_OUTBOX_BACKOFF_SECONDS = env.integer("QOLDAU_OUTBOX_BACKOFF_SECONDS", 60)
+QOLDAU_OUTBOX_BACKOFF_MAX_SECONDS = env.integer("QOLDAU_OUTBOX_BACKOFF_MAX_SECONDS", 21600)
+QOLDAU_OUTBOX_LEASE_SECONDS = env.integer("QOLDAU_OUTBOX_LEASE_SECONDS", 300)
 
 # --- product settings ------------------------------------------------------------------------
 # Rules p.20: 3 working days in the Russian/English text, 5 in the Kazakh 2023 text (see

@@ -12,6 +12,8 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from qoldau.core import clock
+from qoldau.knowledge.services import index_change_prune, knowledge_flag_unreviewed_changes
+from qoldau.mail.tasks import deliver_outbox, poll_mailboxes
 from qoldau.workdays.services import workdays_ensure_loaded
 
 logger = logging.getLogger(__name__)
@@ -25,3 +27,31 @@ def keep_calendar_loaded() -> list[int]:
     if loaded:
         logger.info("working-day calendar: loaded years %s", loaded)
     return loaded
+
+
+@db_periodic_task(crontab(minute="*/30"))
+@lock_task("knowledge-flag-changes")
+def knowledge_flag_changes() -> int:
+    """Every 30 minutes: flag articles of by-law changes the registry event missed (R23)."""
+    return knowledge_flag_unreviewed_changes()
+
+
+@db_periodic_task(crontab(minute="40", hour="1"))
+@lock_task("knowledge-prune-index-log")
+def knowledge_prune_index_log() -> int:
+    """Daily: drop old rows of the search index's change log (processes catch up from it)."""
+    return index_change_prune()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("mail-poll")
+def mail_poll_mailboxes() -> int:
+    """Every minute: fetch, register and mark the new mail of every active mailbox (R9)."""
+    return len(poll_mailboxes())
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("outbox-deliver")
+def outbox_deliver() -> int:
+    """Every minute: send what is due in the outbox, with retries and backoff."""
+    return deliver_outbox().sent

@@ -17,6 +17,8 @@ urlpatterns += i18n_patterns(
     path("registry/", include("qoldau.registry.urls")),
     path("knowledge/", include("qoldau.knowledge.urls")),
     path("faq/", include("qoldau.knowledge.faq_urls")),
+    path("appeals/", include("qoldau.appeals.urls")),
+    path("appeal/", include("qoldau.appeals.public_urls")),
     path("", include("qoldau.web.urls")),
     prefix_default_language=True,
 )

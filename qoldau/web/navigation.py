@@ -61,6 +61,16 @@ _KNOWLEDGE_SEARCH = NavItem(
     pgettext_lazy("navigation", "Knowledge search"),
     _("Find the answer to a citizen's question in the knowledge base."),
 )
+_KNOWLEDGE_DASHBOARD = NavItem(
+    "knowledge:dashboard",
+    pgettext_lazy("navigation", "Knowledge base"),
+    _("Stale, untranslated and draft articles and the reviews waiting for you."),
+)
+_REVIEW_FLAGS = NavItem(
+    "knowledge:flag_list",
+    pgettext_lazy("navigation", "Articles to review"),
+    _("Articles whose by-law changed, with the review due date (Rules p.26)."),
+)
 _APPEALS = NavItem(
     "appeals:list",
     pgettext_lazy("navigation", "Appeals"),
@@ -100,6 +110,8 @@ NAVIGATION: dict[str, RoleSection] = {
                 _("Calls waiting, operators' presence and the answer time, live."),
             ),
             _APPEALS,
+            _KNOWLEDGE_SEARCH,
+            _REVIEW_FLAGS,
             _SERVICES,
             _REPORTS,
         ),
@@ -123,6 +135,7 @@ NAVIGATION: dict[str, RoleSection] = {
                 _("Accounts, roles and organisations of the people who work in the system."),
                 staff_only=True,
             ),
+            _KNOWLEDGE_DASHBOARD,
             _SERVICES,
             _ORGANISATIONS,
             NavItem(
@@ -139,11 +152,13 @@ NAVIGATION: dict[str, RoleSection] = {
             "and keep them in step with the by-laws."
         ),
         items=(
+            _KNOWLEDGE_DASHBOARD,
             NavItem(
                 "knowledge:article_list",
                 pgettext_lazy("navigation", "Articles"),
                 _("Articles with their versions, reviews and publication."),
             ),
+            _REVIEW_FLAGS,
             _KNOWLEDGE_SEARCH,
             _SERVICES,
         ),

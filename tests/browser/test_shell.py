@@ -147,8 +147,8 @@ def test_keyboard_reaches_the_content_through_the_skip_link(
     assert (skip.bounding_box() or {"y": -1})["y"] >= 0
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#content$"))
-    # The language switch and sign-in are reachable by Tab.
-    page.keyboard.press("Shift+Tab")
+    # From the top of the page, the language switch is a few Tab presses away.
+    page.goto(f"{live_server.url}/en/")
     names = []
     for _ in range(6):
         page.keyboard.press("Tab")

@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.demo_users import load_demo_accounts
 from qoldau.core import clock
+from qoldau.knowledge.demo import load_demo_knowledge
+from qoldau.mail.demo import load_demo_mailbox
 from qoldau.registry.demo import load_demo_registry
 from qoldau.workdays.services import workdays_ensure_loaded
 
@@ -32,10 +34,13 @@ class Command(BaseCommand):
         workdays_ensure_loaded(through_year=clock.today().year + 1)
         self.stdout.write("Loading the demo registry …")
         organisations = load_demo_registry()
+        self.stdout.write("Loading the demo knowledge base …")
+        articles = load_demo_knowledge()
         accounts = load_demo_accounts()
+        mailbox = load_demo_mailbox()
         self.stdout.write(
             f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
-            f"of {len(organisations)} kinds."
+            f"of {len(organisations)} kinds; {articles} knowledge-base changes."
         )
         address = options["addr"]
         self.stdout.write(f"\nSign in at http://{address}/ with any of these accounts:\n")
@@ -43,6 +48,10 @@ class Command(BaseCommand):
         for account in accounts:
             roles = ", ".join(str(r) for r in account.roles)
             self.stdout.write(f"  {account.username:<{width}}  {account.password:<26}  {roles}")
+        self.stdout.write(
+            f"\nDemo mailbox: drop .eml files into {mailbox.maildir_path}/new; the worker "
+            "registers them within a minute. Replies go to the Maildir var/mail/sent."
+        )
         if options["no_serve"]:
             return
         worker = None

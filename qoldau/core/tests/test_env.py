@@ -31,3 +31,10 @@ def test_malformed_values_name_the_setting(method: str, value: str) -> None:
 def test_require_refuses_blank() -> None:
     with pytest.raises(ImproperlyConfiguredError, match="SECRET_KEY"):
         Env({"SECRET_KEY": "  "}).require("SECRET_KEY")
+
+
+def test_an_empty_value_means_the_default() -> None:
+    env = Env({"QOLDAU_MAIL_TRANSPORT": "", "SECURE_SSL_REDIRECT": " ", "PORT": ""})
+    assert env.string("QOLDAU_MAIL_TRANSPORT", "smtp") == "smtp"
+    assert env.boolean("SECURE_SSL_REDIRECT", default=True) is True
+    assert env.integer("PORT", 25) == 25

@@ -276,6 +276,30 @@ QOLDAU_OUTBOX_BACKOFF_SECONDS = env.integer("QOLDAU_OUTBOX_BACKOFF_SECONDS", 60)
 QOLDAU_OUTBOX_BACKOFF_MAX_SECONDS = env.integer("QOLDAU_OUTBOX_BACKOFF_MAX_SECONDS", 21600)
 QOLDAU_OUTBOX_LEASE_SECONDS = env.integer("QOLDAU_OUTBOX_LEASE_SECONDS", 300)
 
+# --- appeals (R8-R15; docs/appeals.md) ---------------------------------------------------------
+APPEALS_NUMBER_PREFIX = env.string("APPEALS_NUMBER_PREFIX", "1414")
+APPEALS_ATTACHMENT_MAX_BYTES = env.integer("APPEALS_ATTACHMENT_MAX_BYTES", 10485760)
+APPEALS_ATTACHMENT_MAX_COUNT = env.integer("APPEALS_ATTACHMENT_MAX_COUNT", 10)
+APPEALS_PUBLIC_RATE_LIMIT = env.integer("APPEALS_PUBLIC_RATE_LIMIT", 5)
+APPEALS_PUBLIC_RATE_WINDOW = env.integer("APPEALS_PUBLIC_RATE_WINDOW", 3600)
+APPEALS_ACK_PER_SENDER_PER_HOUR = env.integer("APPEALS_ACK_PER_SENDER_PER_HOUR", 3)
+APPEALS_IDEMPOTENCY_KEY_HOURS = env.integer("APPEALS_IDEMPOTENCY_KEY_HOURS", 48)
+APPEALS_OVERDUE_NOTIFY_EMAIL = env.string("APPEALS_OVERDUE_NOTIFY_EMAIL", "")
+APPEALS_MONITORING_ADAPTER = env.string(
+    "APPEALS_MONITORING_ADAPTER", "qoldau.appeals.adapters.monitoring_demo.DemoMonitoring"
+)
+APPEALS_MONITORING_URL = env.string("APPEALS_MONITORING_URL", "")
+APPEALS_MONITORING_TOKEN = env.string("APPEALS_MONITORING_TOKEN", "")
+APPEALS_MONITORING_TIMEOUT = env.integer("APPEALS_MONITORING_TIMEOUT", 5)
+# The public form's rate limit counts in the cache: with several processes use a shared one.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- product settings ------------------------------------------------------------------------
 # Rules p.20: 3 working days in the Russian/English text, 5 in the Kazakh 2023 text (see
 # docs/adr/0002-rules-p20-discrepancy.md). The policy table holds both; this picks one.

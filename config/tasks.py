@@ -11,6 +11,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from qoldau.appeals.tasks import purge_idempotency_keys, sweep_overdue
 from qoldau.core import clock
 from qoldau.knowledge.services import index_change_prune, knowledge_flag_unreviewed_changes
 from qoldau.mail.tasks import deliver_outbox, poll_mailboxes
@@ -55,3 +56,17 @@ def mail_poll_mailboxes() -> int:
 def outbox_deliver() -> int:
     """Every minute: send what is due in the outbox, with retries and backoff."""
     return deliver_outbox().sent
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("appeals-sweep-overdue")
+def appeals_sweep_overdue() -> int:
+    """Every 5 minutes: flag appeals past their reply deadline and notify (R32)."""
+    return sweep_overdue()
+
+
+@db_periodic_task(crontab(minute="23"))
+@lock_task("appeals-purge-idempotency-keys")
+def appeals_purge_idempotency_keys() -> int:
+    """Hourly: forget API idempotency keys past their retention (at least 24 hours)."""
+    return purge_idempotency_keys()

@@ -76,6 +76,11 @@ _APPEALS = NavItem(
     pgettext_lazy("navigation", "Appeals"),
     _("Register appeals and follow their deadlines."),
 )
+_APPEAL_QUEUES = NavItem(
+    "appeals:queue",
+    pgettext_lazy("navigation", "Appeal queues"),
+    _("Open and overdue appeals, by operator and group."),
+)
 _REPORTS = NavItem(
     "reports:index",
     pgettext_lazy("navigation", "Reports"),
@@ -110,6 +115,7 @@ NAVIGATION: dict[str, RoleSection] = {
                 _("Calls waiting, operators' presence and the answer time, live."),
             ),
             _APPEALS,
+            _APPEAL_QUEUES,
             _KNOWLEDGE_SEARCH,
             _REVIEW_FLAGS,
             _SERVICES,

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.demo_users import load_demo_accounts
+from qoldau.appeals.demo import appeals_load_demo
 from qoldau.core import clock
 from qoldau.knowledge.demo import load_demo_knowledge
 from qoldau.mail.demo import load_demo_mailbox
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         articles = load_demo_knowledge()
         accounts = load_demo_accounts()
         mailbox = load_demo_mailbox()
+        appeals_load_demo()
         self.stdout.write(
             f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
             f"of {len(organisations)} kinds; {articles} knowledge-base changes."

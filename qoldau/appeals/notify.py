@@ -1,0 +1,120 @@
+"""Messages of appeals to applicants and bodies: a row kept with the appeal and handed to the core
+outbox in the same transaction (delivery happens after commit, by the worker; design rule 4).
+
+Messages are stored as a code and parameters and rendered in the recipient's language when the
+outbox asks (``notification_render``), never stored as prose.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from qoldau.appeals.models import Appeal, Notification
+from qoldau.core import clock
+from qoldau.core.outbox import outbox_enqueue
+
+logger = logging.getLogger(__name__)
+
+# Messages the system sends on its own (not an operator's answer): marked per RFC 3834.
+AUTOMATIC = frozenset({"acknowledgement", "transfer", "overdue"})
+
+
+def notification_queue(
+    *,
+    appeal: Appeal,
+    code: str,
+    recipient: str,
+    language: str,
+    params: dict[str, Any] | None = None,
+    key_suffix: str = "",
+    in_reply_to: str = "",
+) -> Notification | None:
+    """Keep a message for ``recipient``, hand it to the outbox; one per (appeal, code, suffix)."""
+    if not recipient:
+        return None
+    key = f"appeal:{appeal.pk}:{code}:{key_suffix or clock.now().strftime('%Y%m%d%H%M%S%f')}"
+    existing = Notification.objects.filter(outbox_key=key).first()
+    if existing is not None:
+        return existing
+    notification = Notification.objects.create(
+        appeal=appeal,
+        code=code,
+        recipient=recipient,
+        language=language if language in ("kk", "ru", "en") else "kk",
+        params=params or {},
+        outbox_key=key,
+        created_at=clock.now(),
+    )
+    subject, body = notification_render(notification)
+    headers = {"In-Reply-To": in_reply_to, "References": in_reply_to} if in_reply_to else {}
+    if code in AUTOMATIC:
+        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-reply loops
+    row = outbox_enqueue(
+        channel="email",
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        idempotency_key=key,
+        headers=headers,
+        category=f"appeals.{code}",
+        language=notification.language,
+        related=appeal,
+    )
+    notification.queued = True
+    notification.outbox_message_id = row.message_id[:998]
+    notification.save(update_fields=["queued", "outbox_message_id"])
+    return notification
+
+
+def _subjects() -> dict[str, str]:
+    return {
+        "acknowledgement": _("Your appeal No. %(number)s is registered"),
+        "answer": _("Answer to your appeal No. %(number)s"),
+        "referral": _("Where to address your question (appeal No. %(number)s)"),
+        "transfer": _("Your appeal No. %(number)s was passed to a specialist"),
+        "complaint_forwarded": _("Complaint No. %(number)s forwarded for consideration"),
+        "complaint_received": _("A complaint No. %(number)s for your consideration"),
+        "overdue": _("Appeal No. %(number)s is overdue"),
+        "closed": _("Your appeal No. %(number)s is closed"),
+    }
+
+
+def _bodies() -> dict[str, str]:
+    return {
+        "acknowledgement": _(
+            "Your appeal is registered under No. %(number)s. The answer is due by %(due)s. "
+            "Quote this number in replies and when you call 1414."
+        ),
+        "answer": _("Answer to your appeal No. %(number)s:\n\n%(text)s"),
+        "referral": _(
+            "Your question is outside the competence of the contact center. Please address "
+            "it to: %(body)s\n\n%(details)s"
+        ),
+        "transfer": _("Your appeal No. %(number)s was passed to a specialist who will answer it."),
+        "complaint_forwarded": _(
+            "Your complaint No. %(number)s was forwarded to %(body)s for consideration."
+        ),
+        "complaint_received": _(
+            "The contact center forwards complaint No. %(number)s for your consideration."
+            "\n\n%(content)s"
+        ),
+        "overdue": _("The reply to appeal No. %(number)s was due by %(due)s."),
+        "closed": _("Your appeal No. %(number)s is closed. Measures taken: %(measures)s"),
+    }
+
+
+def notification_render(notification: Notification) -> tuple[str, str]:
+    """Subject and text of a notification in its recipient's language."""
+    params = {"number": notification.appeal.number, **notification.params}
+    with translation.override(notification.language):
+        subject = _subjects().get(notification.code, "%(number)s")
+        body = _bodies().get(notification.code, "%(number)s")
+        try:
+            return subject % params, body % params
+        except (KeyError, TypeError, ValueError):
+            logger.warning("notification %s: missing parameters", notification.pk)
+            return subject, body

@@ -1,0 +1,101 @@
+"""The citizens' pages (no login, kk/ru/en): file an appeal, check its status."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from qoldau.appeals.enums import Channel
+from qoldau.appeals.forms import PublicAppealForm, StatusForm, add_domain_errors
+from qoldau.appeals.presentation import deadline_of, event_text
+from qoldau.appeals.selectors import appeal_find_for_applicant
+from qoldau.appeals.services import appeal_register
+from qoldau.core.errors import ValidationFailed
+from qoldau.core.i18n import current_language
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "") or "unknown")
+
+
+def rate_limited(request: HttpRequest, scope: str) -> bool:
+    """A fixed window per client address in Django's cache: True when over the limit."""
+    limit = int(getattr(settings, "APPEALS_PUBLIC_RATE_LIMIT", 5))
+    window = int(getattr(settings, "APPEALS_PUBLIC_RATE_WINDOW", 3600))
+    key = f"appeals:rate:{scope}:{client_address(request)}"
+    if cache.add(key, 1, timeout=window):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=window)
+        return False
+    return count > limit
+
+
+@require_http_methods(["GET", "POST"])
+def public_new(request: HttpRequest) -> HttpResponse:
+    form = PublicAppealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if rate_limited(request, "new"):
+            return render(
+                request,
+                "appeals/public_new.html",
+                {"form": form, "error": _("Too many appeals from your address; try later.")},
+                status=429,
+            )
+        if form.is_valid():
+            if form.cleaned_data.get("website"):
+                # A bot: answer as if accepted, store nothing.
+                return render(request, "appeals/public_done.html", {"number": None})
+            data = dict(form.cleaned_data)
+            upload = data.pop("attachment", None)
+            data.pop("website", None)
+            data |= {
+                "channel": Channel.WEB,
+                "language": current_language(),
+                "attachments": [upload] if upload else [],
+            }
+            try:
+                appeal = appeal_register(actor=request.user, data=data)
+            except ValidationFailed as exc:
+                if any(e.field == "attachments" for e in exc.errors):
+                    for error in exc.errors:
+                        if error.field == "attachments":
+                            error.field = "attachment"
+                add_domain_errors(form, exc)
+            else:
+                return render(
+                    request,
+                    "appeals/public_done.html",
+                    {"number": appeal.number, "deadline": deadline_of(appeal)},
+                    status=201,
+                )
+    return render(request, "appeals/public_new.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def public_status(request: HttpRequest) -> HttpResponse:
+    form = StatusForm(request.POST or None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST":
+        if rate_limited(request, "status"):
+            context["error"] = _("Too many attempts from your address; try later.")
+            return render(request, "appeals/public_status.html", context, status=429)
+        if form.is_valid():
+            appeal = appeal_find_for_applicant(
+                number=form.cleaned_data["number"], contact=form.cleaned_data["contact"]
+            )
+            if appeal is None:
+                context["error"] = _(
+                    "No appeal matches this number and contact. Check both and try again."
+                )
+            else:
+                context["appeal"] = appeal
+                context["deadline"] = deadline_of(appeal)
+                context["events"] = [(e, event_text(e)) for e in appeal.events.all()]
+    return render(request, "appeals/public_status.html", context)

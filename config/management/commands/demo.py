@@ -52,7 +52,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.username:<{width}}  {account.password:<26}  {roles}")
         self.stdout.write(
             f"\nDemo mailbox: drop .eml files into {mailbox.maildir_path}/new; the worker "
-            "registers them within a minute. Replies go to the Maildir var/mail/sent."
+            f"registers them within a minute. Replies go to {settings.QOLDAU_MAIL_SENT_MAILDIR}."
         )
         if options["no_serve"]:
             return

@@ -21,12 +21,16 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import psycopg
 
 from bench.search import data
+
+if TYPE_CHECKING:
+    from qoldau.knowledge.search import Document
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -34,6 +38,19 @@ QOLDAU = str(ROOT / ".venv" / "bin" / "qoldau")
 POSTGRES_DSN = os.environ.get("BENCH_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres")
 KINDS = ["procedure", "how_to", "ict_service", "competent_body", "service_card"]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+class ImportRow(TypedDict):
+    """One line of a ``qoldau kb import`` file: one language version of an article."""
+
+    external_id: str
+    kind: str
+    language: str
+    title: str
+    body: str  # HTML
+    keywords: list[str]
+    service_code: str | None
+    published: bool
 
 
 def _pools() -> dict[str, dict[str, list[str]]]:
@@ -52,11 +69,11 @@ def _pools() -> dict[str, dict[str, list[str]]]:
     return pools
 
 
-def synthetic_rows(articles: int, seed: int = 1414, prefix: str = "bench") -> list[dict]:
+def synthetic_rows(articles: int, seed: int = 1414, prefix: str = "bench") -> list[ImportRow]:
     """``articles`` × (kk, ru) import lines; bodies of about 1.5 KB of HTML paragraphs."""
     rng = random.Random(seed)
     pools = _pools()
-    rows = []
+    rows: list[ImportRow] = []
     for number in range(articles):
         kind = rng.choice(KINDS)
         for language in ("kk", "ru"):
@@ -67,7 +84,8 @@ def synthetic_rows(articles: int, seed: int = 1414, prefix: str = "bench") -> li
                 if rng.random() < 0.5
                 else " ".join(rng.choice(sentences).split()[:6])
             )[:290]
-            paragraphs, size = [], 0
+            paragraphs: list[str] = []
+            size = 0
             target = rng.randint(900, 1700)
             while size < target:
                 para = " ".join(rng.choice(sentences) for _ in range(rng.randint(1, 3)))
@@ -88,14 +106,14 @@ def synthetic_rows(articles: int, seed: int = 1414, prefix: str = "bench") -> li
     return rows
 
 
-def write_jsonl(rows: list[dict], path: Path) -> Path:
+def write_jsonl(rows: Sequence[ImportRow], path: Path) -> Path:
     with path.open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     return path
 
 
-def documents_from_rows(rows: list[dict]) -> list:
+def documents_from_rows(rows: Sequence[ImportRow]) -> list[Document]:
     """The same rows as search Documents (plain text of the HTML, as the app indexes them)."""
     from qoldau.knowledge.search import Document
 
@@ -142,7 +160,7 @@ def backend(kind: str) -> Iterator[dict[str, str]]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(cmd: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+def run(cmd: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
@@ -166,13 +184,14 @@ def api_key(env: dict[str, str]) -> str:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]  # (host, port) of an AF_INET socket
+        return port
 
 
 @contextlib.contextmanager
 def server(
     cmd: list[str], env: dict[str, str], port: int, ready_path: str = "/", timeout: float = 120
-) -> Iterator[subprocess.Popen]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """A server subprocess (own process group), up when ``port`` accepts; killed on exit."""
     log_path = Path(env.get("BENCH_TMP", tempfile.gettempdir())) / f"server-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 — closed in the finally below
@@ -203,7 +222,9 @@ def server(
         log.close()
 
 
-def runserver(env: dict[str, str], port: int):
+def runserver(
+    env: dict[str, str], port: int
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
     return server([QOLDAU, "runserver", "--noreload", f"127.0.0.1:{port}"], env, port)
 
 
@@ -228,28 +249,36 @@ class Client:
         self.headers = {"X-API-Key": key} if key else {}
         self.connects = 0
 
-    def search(self, q: str, lang: str, limit: int = 10) -> list[dict]:
+    def _socket(self) -> socket.socket:
+        """The connection's socket; only called once it is connected."""
+        sock = self.conn.sock
+        if sock is None:
+            raise RuntimeError("the connection has no socket")
+        return sock
+
+    def search(self, q: str, lang: str, limit: int = 10) -> list[dict[str, Any]]:
         url = f"{self.path}?" + urllib.parse.urlencode({"q": q, "lang": lang, "limit": limit})
         if self.conn.sock is None:
             self.connects += 1
             self.conn.connect()
-            self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn.request("GET", url, headers=self.headers)
         if self.QUICKACK:
-            self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            self._socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
         response = self.conn.getresponse()
         body = response.read()
         if response.status != 200:
             raise RuntimeError(f"GET {url}: {response.status} {body[:300]!r}")
         if response.getheader("Connection", "").lower() == "close" or response.will_close:
             self.conn.close()
-        return json.loads(body)
+        hits: list[dict[str, Any]] = json.loads(body)
+        return hits
 
     def close(self) -> None:
         self.conn.close()
 
 
-def markdown(headers: list[str], rows: list[list]) -> str:
+def markdown(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)

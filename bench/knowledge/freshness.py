@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.knowledge import common
@@ -34,8 +35,39 @@ POLL_PAUSE = 0.010
 TRIAL_TIMEOUT = 60.0
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """When a web process first found the new article, in seconds."""
+
+    after_commit: float  # after the import's summary line (negative: before it)
+    after_start: float  # after the import subprocess started
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One publication: the import's timings, and per web process its sighting (None: not found)."""
+
+    imported: float  # import subprocess wall time
+    committed: float  # summary line, after the subprocess started
+    sightings: dict[str, Sighting | None]
+
+    def as_dict(self) -> dict[str, float | None]:
+        """The trial as logged: ``import``, ``commit``, then ``NAME`` and ``NAME-from-start``."""
+        result: dict[str, float | None] = {"import": self.imported, "commit": self.committed}
+        for name, sighting in self.sightings.items():
+            result[name] = sighting.after_commit if sighting is not None else None
+            result[name + "-from-start"] = sighting.after_start if sighting is not None else None
+        return result
+
+
 def _poll(
-    port: int, key: str, word: str, external_id: str, stop: threading.Event, seen: dict, name: str
+    port: int,
+    key: str,
+    word: str,
+    external_id: str,
+    stop: threading.Event,
+    seen: dict[str, float | str],  # NAME: perf_counter() when found; NAME-error: repr of an error
+    name: str,
 ) -> None:
     client = common.Client(port, key=key, timeout=30)
     try:
@@ -52,11 +84,16 @@ def _poll(
 
 
 def trial(
-    number: int, env: dict, ports: dict[str, int], key: str, tmp: Path, rng: random.Random
-) -> dict:
+    number: int,
+    env: dict[str, str],
+    ports: dict[str, int],
+    key: str,
+    tmp: Path,
+    rng: random.Random,
+) -> Trial:
     word = "svezh" + "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
     external_id = f"fresh-{number}-{word}"
-    line = {
+    line: common.ImportRow = {
         "external_id": external_id,
         "kind": "how_to",
         "language": "ru",
@@ -67,7 +104,8 @@ def trial(
         "published": True,
     }
     path = common.write_jsonl([line], tmp / f"fresh-{number}.jsonl")
-    stop, seen = threading.Event(), {}
+    stop = threading.Event()
+    seen: dict[str, float | str] = {}
     pollers = [
         threading.Thread(
             target=_poll, args=(port, key, word, external_id, stop, seen, name), daemon=True
@@ -87,6 +125,8 @@ def trial(
             text=True,
         )
         try:
+            if proc.stdout is None:  # never: stdout=PIPE
+                raise RuntimeError("the import subprocess has no stdout pipe")
             summary = proc.stdout.readline()  # printed once the import has committed
             committed = time.perf_counter()
             proc.communicate(timeout=120)
@@ -104,11 +144,14 @@ def trial(
         stop.set()
         for poller in pollers:
             poller.join(timeout=35)
-    result = {"import": exited - started, "commit": committed - started}
+    sightings: dict[str, Sighting | None] = {}
     for name in ports:
-        result[name] = seen[name] - committed if name in seen else None
-        result[name + "-from-start"] = seen[name] - started if name in seen else None
-    return result
+        found = seen.get(name)
+        if isinstance(found, float):  # only errors are strings, under NAME-error
+            sightings[name] = Sighting(after_commit=found - committed, after_start=found - started)
+        else:
+            sightings[name] = None
+    return Trial(imported=exited - started, committed=committed - started, sightings=sightings)
 
 
 def main() -> int:
@@ -121,7 +164,7 @@ def main() -> int:
     trials, articles = (5, 200) if args.quick else (args.trials, args.articles)
     rng = random.Random(20261122)
     backends = ["sqlite"] if args.no_postgres else ["sqlite", "postgres"]
-    table = []
+    table: list[list[str | int]] = []
     for kind in backends:
         with (
             tempfile.TemporaryDirectory(prefix="qoldau-kb-bench-") as tmp,
@@ -138,17 +181,18 @@ def main() -> int:
                     client = common.Client(port, key=key)
                     client.search("ЭЦҚ", "kk")
                     client.close()
-                results = []
+                results: list[Trial] = []
                 for number in range(trials):
                     results.append(
                         trial(number, env, {"A": port_a, "B": port_b}, key, Path(tmp), rng)
                     )
-                    common.log(f"{kind} trial {number}: {json.dumps(results[-1])}")
+                    common.log(f"{kind} trial {number}: {json.dumps(results[-1].as_dict())}")
         for name in ("B", "A"):
-            lags = sorted(r[name] for r in results if r[name] is not None)
-            missing = sum(r[name] is None for r in results)
-            imports = sorted(r["import"] for r in results)
-            from_start = sorted(r[name + "-from-start"] for r in results if r[name] is not None)
+            found = [s for r in results if (s := r.sightings[name]) is not None]
+            lags = sorted(s.after_commit for s in found)
+            missing = sum(r.sightings[name] is None for r in results)
+            imports = sorted(r.imported for r in results)
+            from_start = sorted(s.after_start for s in found)
             table.append(
                 [
                     kind,

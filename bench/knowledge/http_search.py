@@ -30,12 +30,29 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from bench.knowledge import common
 
+if TYPE_CHECKING:
+    from bench.search.data import Query
+
 WARM_UP = 20
+
+
+class Measurement(TypedDict):
+    """One server's figures: latencies in ms (``first`` in s), share of queries with hits."""
+
+    first: float
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+    connections: int
+    found: float
 
 
 # --- server side (runs in a subprocess: ``--serve KIND PORT [CORPUS]``) ---------------------
@@ -52,15 +69,18 @@ def _serve(kind: str, port: int, corpus: str | None) -> None:
         django.setup()
         from qoldau.knowledge import selectors
 
-        def search(q: str, lang: str, limit: int) -> list:
+        def search(q: str, lang: str, limit: int) -> list[dict[str, Any]]:
             return selectors.knowledge_search_list(query=q, language=lang, limit=limit)
 
     else:
         from bench.search import engines
 
+        if corpus is None:
+            raise TypeError(f"--serve {kind} PORT CORPUS: the corpus file is missing")
         with open(corpus, encoding="utf-8") as lines:
-            rows = [json.loads(line) for line in lines]
+            rows: list[common.ImportRow] = [json.loads(line) for line in lines]
         documents = common.documents_from_rows(rows)
+        engine: engines.Fts5 | engines.Postgres
         if kind == "sqlite-fts5":
             engine = engines.Fts5()
             engine._db.close()
@@ -70,7 +90,7 @@ def _serve(kind: str, port: int, corpus: str | None) -> None:
         engine.build(documents)
         del rows, documents
 
-        def search(q: str, lang: str, limit: int) -> list:
+        def search(q: str, lang: str, limit: int) -> list[dict[str, Any]]:
             with lock:
                 keys = engine.search(q, lang, limit)
             return [
@@ -108,7 +128,7 @@ def _serve(kind: str, port: int, corpus: str | None) -> None:
 # --- client side ------------------------------------------------------------------------------
 
 
-def measure(port: int, queries: list, key: str | None, path: str) -> dict:
+def measure(port: int, queries: Sequence[Query], key: str | None, path: str) -> Measurement:
     client = common.Client(port, path=path, key=key)
     try:
         started = time.perf_counter()
@@ -116,7 +136,8 @@ def measure(port: int, queries: list, key: str | None, path: str) -> dict:
         first = time.perf_counter() - started
         for query in queries[:WARM_UP]:
             client.search(query.text, query.language)
-        latencies, found = [], 0
+        latencies: list[float] = []
+        found = 0
         for query in queries:
             started = time.perf_counter_ns()
             hits = client.search(query.text, query.language)
@@ -157,7 +178,7 @@ def main() -> int:
     output = []
     for size in sizes:
         rows = common.synthetic_rows(size // 2)
-        results = []
+        results: list[tuple[str, Measurement]] = []
         with tempfile.TemporaryDirectory(prefix="qoldau-kb-bench-") as tmp:
             corpus = common.write_jsonl(rows, Path(tmp) / "kb.jsonl")
             del rows

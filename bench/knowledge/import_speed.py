@@ -20,7 +20,9 @@ import re
 import sqlite3
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
 
@@ -45,10 +47,33 @@ DDL = [
     "created_at timestamptz)",
 ]
 
+# Rows of those tables, column by column.
+ArticleTuple = tuple[int, str, str, None, str, bool, dt.datetime, dt.datetime]
+TranslationTuple = tuple[
+    int, int, str, str, str, str, str, int, int, str, str, str, dt.datetime, dt.datetime
+]
+RevisionTuple = tuple[int, int, int, str, str, str, str, str, dt.datetime, dt.datetime]
+ChangeTuple = tuple[str, int, dt.datetime]
 
-def _tuples(rows: list[dict]):
+
+class ImportResult(NamedTuple):
+    """Seconds for one database: ``qoldau kb import`` twice, then the peer's bulk load."""
+
+    kind: str
+    first: float  # whole subprocess
+    first_own: float  # as the command reports it
+    again: float
+    again_own: float
+    peer: float
+
+
+def _tuples(
+    rows: Sequence[common.ImportRow],
+) -> tuple[list[ArticleTuple], list[TranslationTuple], list[RevisionTuple], list[ChangeTuple]]:
     now = dt.datetime.now(dt.UTC)
-    articles, translations, revisions = {}, [], []
+    articles: dict[str, ArticleTuple] = {}
+    translations: list[TranslationTuple] = []
+    revisions: list[RevisionTuple] = []
     for row in rows:
         article = articles.get(row["external_id"])
         if article is None:
@@ -86,11 +111,11 @@ def _tuples(rows: list[dict]):
         revisions.append(
             (tid, tid, 1, row["title"], keywords, row["body"], "published", "Import", now, now)
         )
-    changes = [("upsert", a[0], now) for a in articles.values()]
+    changes: list[ChangeTuple] = [("upsert", a[0], now) for a in articles.values()]
     return list(articles.values()), translations, revisions, changes
 
 
-def peer_postgres(rows: list[dict]) -> float:
+def peer_postgres(rows: Sequence[common.ImportRow]) -> float:
     database = f"qoldau_kb_bench_copy_{int(time.time())}"
     with psycopg.connect(common.POSTGRES_DSN, dbname="postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
@@ -113,8 +138,8 @@ def peer_postgres(rows: list[dict]) -> float:
                 with cur.copy(
                     "COPY indexchange (action, article_id, created_at) FROM STDIN"
                 ) as copy:
-                    for t in changes:
-                        copy.write_row(t)
+                    for change in changes:
+                        copy.write_row(change)
             db.commit()
             db.execute("ANALYZE")
             db.commit()
@@ -124,7 +149,7 @@ def peer_postgres(rows: list[dict]) -> float:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def peer_sqlite(rows: list[dict]) -> float:
+def peer_sqlite(rows: Sequence[common.ImportRow]) -> float:
     with tempfile.TemporaryDirectory(prefix="qoldau-kb-bench-") as tmp:
         db = sqlite3.connect(Path(tmp) / "peer.sqlite3", isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
@@ -169,12 +194,12 @@ def main() -> int:
     rows = common.synthetic_rows(articles)
     size_kb = sum(len(r["body"].encode()) for r in rows) / len(rows) / 1024
     backends = ["sqlite"] if args.no_postgres else ["sqlite", "postgres"]
-    results = []
+    results: list[ImportResult] = []
     with tempfile.TemporaryDirectory(prefix="qoldau-kb-bench-") as tmp:
         path = common.write_jsonl(rows, Path(tmp) / "kb.jsonl")
         for kind in backends:
             with common.backend(kind) as env:
-                timings = []
+                timings: list[float] = []
                 for label in ("first import", "re-import"):
                     common.log(f"{kind}: {label} of {len(rows)} versions")
                     started = time.perf_counter()
@@ -185,12 +210,13 @@ def main() -> int:
                     common.log(f"{kind}: {label} {timings[-1]:.1f} s: {done.stdout.strip()[-200:]}")
             common.log(f"{kind}: peer bulk load")
             peer = peer_postgres(rows) if kind == "postgres" else peer_sqlite(rows)
-            results.append((kind, *timings, peer))
+            first, first_own, again, again_own = timings
+            results.append(ImportResult(kind, first, first_own, again, again_own, peer))
     print(
         f"\n#### Import of {len(rows):,} versions ({articles:,} articles × kk/ru, "
         f"{size_kb:.2f} KB body each on average)\n"
     )
-    table = []
+    table: list[list[str]] = []
     for kind, first, first_own, again, again_own, peer in results:
         peer_name = "COPY (psycopg)" if kind == "postgres" else "executemany, one transaction"
         table.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.conf import settings
 from django.db import connection
 
 logger = logging.getLogger(__name__)
@@ -22,5 +23,8 @@ def _build_search_index() -> None:
 
 
 def warm_up_in_background() -> None:
-    """Build the in-memory search index in a thread, so the first operator's search is fast."""
+    """Build the in-memory search index in a thread, so the first operator's search is fast.
+    Not under tests: their live servers must not read the database behind the test's back."""
+    if settings.TESTING:
+        return
     threading.Thread(target=_build_search_index, name="search-warm-up", daemon=True).start()

@@ -304,6 +304,8 @@ CACHES = {
 # Rules p.20: 3 working days in the Russian/English text, 5 in the Kazakh 2023 text (see
 # docs/adr/0002-rules-p20-discrepancy.md). The policy table holds both; this picks one.
 QOLDAU_P20_TEXT = env.string("QOLDAU_P20_TEXT", "kk")
-# Who may read /metrics: a comma-separated list of client addresses (empty: loopback only).
-METRICS_ALLOWED_IPS = env.strings("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+# Who may read /metrics without signing in: a comma-separated list of client addresses.
+# In production nobody by default: behind a reverse proxy on the same host every request would
+# come from loopback. Set it to the Prometheus server's address.
+METRICS_ALLOWED_IPS = env.strings("METRICS_ALLOWED_IPS", [] if PRODUCTION else ["127.0.0.1", "::1"])
 WORKDAYS_FIRST_YEAR = 2016

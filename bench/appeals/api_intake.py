@@ -1,0 +1,277 @@
+"""API intake (issue 4): ``POST /api/v1/appeals/`` with an API key and ``Idempotency-Key``
+headers, driven by concurrent keep-alive clients against the real app (``qoldau runserver``, the
+only server in the virtualenv), 10% of requests retried with the same key and body; after the run
+the duplicate appeals are counted (must be 0). Beside it, in the same run, ``pgbench`` inserting
+rows shaped like an appeal into a scratch table with the same client count (the ceiling); on
+PostgreSQL with ``synchronous_commit=on``. Also the app on SQLite.
+
+    .venv/bin/python -m bench.appeals.api_intake [--clients 8] [--requests 4000] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.knowledge.common import (
+    POSTGRES_DSN,
+    PYTHON,
+    api_key,
+    backend,
+    free_port,
+    log,
+    markdown,
+    percentile,
+    run,
+    runserver,
+)
+
+PATH = "/api/v1/appeals/"
+RETRY_SHARE = 0.10
+PGBENCH_SCRIPT = """\
+INSERT INTO bench_appeal (number, channel, status, language, applicant_name, applicant_email,
+  subject, content, received_at, registered_at, due_at)
+VALUES ('1414-2026-' || lpad((random() * 999999)::int::text, 6, '0'), 'api', 'registered', 'ru',
+  'Айгүл Серікқызы', 'citizen@example.kz', 'Справка',
+  'Здравствуйте! Как получить адресную справку через портал электронного правительства?',
+  now(), now(), now() + interval '2 days');
+"""
+_COUNT = """
+import django, json; django.setup()
+from django.db import connection
+from django.db.models import Count
+from qoldau.appeals.models import Appeal
+rows = Appeal.objects.filter(channel="api")
+dups = rows.values("content").annotate(n=Count("id")).filter(n__gt=1).count()
+sync = ""
+if connection.vendor == "postgresql":
+    with connection.cursor() as cur:
+        cur.execute("SHOW synchronous_commit")
+        sync = cur.fetchone()[0]
+print(json.dumps({"appeals": rows.count(), "distinct": rows.values("content").distinct().count(),
+                  "duplicated_contents": dups, "synchronous_commit": sync}))
+"""
+
+
+class Poster:
+    """Keep-alive http.client POSTs; TCP_QUICKACK as in bench.knowledge.common.Client."""
+
+    def __init__(self, port: int, key: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.key = key
+
+    def _sock(self) -> socket.socket:
+        sock = self.conn.sock
+        if sock is None:
+            raise RuntimeError("the connection has no socket")
+        return sock
+
+    def post(self, body: bytes, idem: str) -> tuple[int, bool]:
+        if self.conn.sock is None:
+            self.conn.connect()
+            self._sock().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        headers = {
+            "X-API-Key": self.key,
+            "Idempotency-Key": idem,
+            "Content-Type": "application/json",
+            "Accept-Language": "ru",
+        }
+        self.conn.request("POST", PATH, body=body, headers=headers)
+        self._sock().setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status not in (200, 201):
+            raise RuntimeError(f"POST {PATH}: {response.status} {data[:300]!r}")
+        if response.will_close:
+            self.conn.close()
+        return response.status, response.getheader("Idempotent-Replayed") == "true"
+
+
+def drive(port: int, key: str, clients: int, requests: int, seed: int) -> dict[str, Any]:
+    """``requests`` intakes over ``clients`` threads; 10% of them sent a second time."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    counts = {"sent": 0, "retried": 0, "replayed": 0, "errors": 0}
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        rng = random.Random(seed + index)
+        poster = Poster(port, key)
+        mine = latencies[index]
+        local = {"sent": 0, "retried": 0, "replayed": 0, "errors": 0}
+        barrier.wait()
+        for n in range(requests // clients):
+            token = f"{index}-{n}-{uuid.uuid4().hex[:8]}"
+            body = json.dumps(
+                {
+                    "content": f"Здравствуйте! Как получить адресную справку? ({token})",
+                    "name": "Айгүл Серікқызы",
+                    "email": f"c{index}x{n}@example.kz",
+                    "language": rng.choice(["kk", "ru"]),
+                    "subject": "Справка",
+                },
+                ensure_ascii=False,
+            ).encode()
+            idem = f"bench-{token}"
+            tries = 2 if rng.random() < RETRY_SHARE else 1
+            for attempt in range(tries):
+                started = time.perf_counter()
+                try:
+                    _status, replayed = poster.post(body, idem)
+                except (RuntimeError, OSError):
+                    local["errors"] += 1
+                    poster.conn.close()
+                    continue
+                mine.append(time.perf_counter() - started)
+                local["sent"] += 1
+                local["retried"] += attempt
+                local["replayed"] += int(replayed)
+        poster.conn.close()
+        with lock:
+            for name, value in local.items():
+                counts[name] += value
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    merged = sorted(x for part in latencies for x in part)
+    return {
+        **counts,
+        "wall": wall,
+        "rps": len(merged) / wall,
+        "p50": percentile(merged, 0.50) * 1000,
+        "p99": percentile(merged, 0.99) * 1000,
+    }
+
+
+def app_run(kind: str, clients: int, requests: int) -> dict[str, Any]:
+    with backend(kind) as env:
+        key = api_key(env)
+        port = free_port()
+        with runserver(env, port):
+            log(f"{kind}: warm-up")
+            drive(port, key, clients, clients * 10, seed=1)
+            log(f"{kind}: {requests} intakes over {clients} clients")
+            result = drive(port, key, clients, requests, seed=1414)
+        count = json.loads(run([PYTHON, "-c", _COUNT], env, timeout=120).stdout.splitlines()[-1])
+        result.update(count)
+        result["duplicates"] = count["appeals"] - count["distinct"]
+        if kind == "postgres":
+            result["pgbench"] = pgbench(env["DATABASE_URL"].rsplit("/", 1)[1], clients)
+    return result
+
+
+def pgbench(database: str, clients: int, seconds: int = 15) -> dict[str, float]:
+    binary = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+    with psycopg.connect(POSTGRES_DSN, dbname=database, autocommit=True) as conn:
+        conn.execute(
+            """CREATE TABLE bench_appeal (id bigserial PRIMARY KEY, number varchar(32) NOT NULL,
+            channel varchar(12) NOT NULL, status varchar(16) NOT NULL, language varchar(2),
+            applicant_name varchar(200), applicant_email varchar(254), subject varchar(300),
+            content text NOT NULL, received_at timestamptz, registered_at timestamptz,
+            due_at timestamptz)"""
+        )
+        conn.execute("CREATE INDEX ON bench_appeal (number)")
+        conn.execute("CREATE INDEX ON bench_appeal (received_at)")
+    script = Path(tempfile.gettempdir()) / f"bench_appeal_{os.getpid()}.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    env = {**os.environ, "PGOPTIONS": "-c synchronous_commit=on"}
+    cmd = [binary, "-n", "-h", "127.0.0.1", "-U", "postgres", "-c", str(clients), "-j", "2"]
+    cmd += ["-T", str(seconds), "-r", "-f", str(script), database]
+    log(" ".join(cmd))
+    try:
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        script.unlink(missing_ok=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return {
+        "tps": _number(r"tps = ([\d.]+)", done.stdout),
+        "latency_avg": _number(r"latency average = ([\d.]+) ms", done.stdout),
+    }
+
+
+def _number(pattern: str, text: str) -> float:
+    found = re.search(pattern, text)
+    if found is None:
+        raise RuntimeError(f"pgbench printed no {pattern!r}:\n{text}")
+    return float(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    results = {"postgres": app_run("postgres", args.clients, args.requests)}
+    if not args.no_sqlite:
+        results["sqlite"] = app_run("sqlite", args.clients, args.requests)
+    rows: list[list[object]] = []
+    pg = results["postgres"]["pgbench"]
+    for kind, r in results.items():
+        ratio = f"{r['rps'] / pg['tps'] * 100:.1f}%" if kind == "postgres" else "—"
+        rows.append(
+            [
+                f"app: runserver + API key, {kind}",
+                args.clients,
+                r["sent"],
+                r["retried"],
+                r["replayed"],
+                f"{r['rps']:.0f}",
+                f"{r['p50']:.1f}",
+                f"{r['p99']:.1f}",
+                r["appeals"],
+                r["duplicates"],
+                r["errors"],
+                ratio,
+            ]
+        )
+    rows.append(
+        [
+            "pgbench: INSERT of an appeal-shaped row",
+            args.clients,
+            "—",
+            "—",
+            "—",
+            f"{pg['tps']:.0f}",
+            f"avg {pg['latency_avg']:.1f}",
+            "—",
+            "—",
+            "—",
+            "—",
+            "100%",
+        ]
+    )
+    headers = ["what", "clients", "requests", "retried", "replayed", "req/s", "p50 ms"]
+    headers += ["p99 ms", "appeals", "duplicates", "errors", "of pgbench"]
+    print(markdown(headers, rows) if args.markdown else json.dumps(results, indent=1))
+    print(f"synchronous_commit (app's connection): {results['postgres']['synchronous_commit']}")
+    for kind, r in results.items():
+        print(f"duplicate appeals, {kind}: {r['duplicates']}")
+        assert r["duplicates"] == 0, f"{kind}: {r['duplicates']} duplicate appeals"
+
+
+if __name__ == "__main__":
+    main()

@@ -47,6 +47,26 @@ def _apply(
     return cleaned
 
 
+def _check_unique(
+    model: type[Organisation] | type[ByLaw] | type[PublicService],
+    field: str,
+    cleaned: Mapping[str, Any],
+    *,
+    instance: Any,
+    collector: v.Collector,
+    message: Any,
+) -> None:
+    """Report ``field`` as a duplicate when another row already has the cleaned value."""
+    value = cleaned.get(field)
+    if not value:
+        return
+    others = model._default_manager.filter(**{field: value})
+    if instance is not None:
+        others = others.exclude(pk=instance.pk)
+    if others.exists():
+        collector.add(FieldError(field, "duplicate", message))
+
+
 def _text(max_length: int, *, required: bool = False) -> Cleaner:
     return lambda value, field: v.text(value, field, max_length=max_length, required=required)
 
@@ -121,17 +141,14 @@ def clean_organisation(
 ) -> dict[str, Any]:
     collector = v.Collector()
     cleaned = _apply(ORGANISATION_FIELDS, data, creating=instance is None, collector=collector)
-    bin_ = cleaned.get("bin")
-    if bin_:
-        duplicates = Organisation.objects.filter(bin=bin_)
-        if instance is not None:
-            duplicates = duplicates.exclude(pk=instance.pk)
-        if duplicates.exists():
-            collector.add(
-                FieldError(
-                    "bin", "duplicate", _("An organisation with this BIN is already registered.")
-                )
-            )
+    _check_unique(
+        Organisation,
+        "bin",
+        cleaned,
+        instance=instance,
+        collector=collector,
+        message=_("An organisation with this BIN is already registered."),
+    )
     parent_id = cleaned.get("parent_id")
     if instance is not None and parent_id is not None and _creates_cycle(instance.pk, parent_id):
         collector.add(
@@ -222,19 +239,14 @@ def bylaw_find(
 def clean_bylaw(data: Mapping[str, Any], *, instance: ByLaw | None = None) -> dict[str, Any]:
     collector = v.Collector()
     cleaned = _apply(BYLAW_FIELDS, data, creating=instance is None, collector=collector)
-    justice_number = cleaned.get("justice_registration_number")
-    if justice_number:
-        duplicates = ByLaw.objects.filter(justice_registration_number=justice_number)
-        if instance is not None:
-            duplicates = duplicates.exclude(pk=instance.pk)
-        if duplicates.exists():
-            collector.add(
-                FieldError(
-                    "justice_registration_number",
-                    "duplicate",
-                    _("A by-law with this registration number is already registered."),
-                )
-            )
+    _check_unique(
+        ByLaw,
+        "justice_registration_number",
+        cleaned,
+        instance=instance,
+        collector=collector,
+        message=_("A by-law with this registration number is already registered."),
+    )
     collector.raise_if_any()
     return cleaned
 
@@ -342,19 +354,14 @@ def clean_service(
 ) -> dict[str, Any]:
     collector = v.Collector()
     cleaned = _apply(SERVICE_FIELDS, data, creating=instance is None, collector=collector)
-    number = cleaned.get("register_number")
-    if number:
-        duplicates = PublicService.objects.filter(register_number=number)
-        if instance is not None:
-            duplicates = duplicates.exclude(pk=instance.pk)
-        if duplicates.exists():
-            collector.add(
-                FieldError(
-                    "register_number",
-                    "duplicate",
-                    _("A service with this register number is already registered."),
-                )
-            )
+    _check_unique(
+        PublicService,
+        "register_number",
+        cleaned,
+        instance=instance,
+        collector=collector,
+        message=_("A service with this register number is already registered."),
+    )
     collector.raise_if_any()
     return cleaned
 

@@ -23,8 +23,6 @@ django.setup()
 import email
 import json
 import random
-import signal
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -44,8 +42,8 @@ from qoldau.mail.tests.conftest import (  # noqa: F401 (dovecot: the fixture)
     free_port,
     make_mail,
 )
+from qoldau.mail.tests.crash_driver import run_with_kills
 
-ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = 20
 ROUNDS = int(os.environ.get("QOLDAU_CRASH_ROUNDS", "8"))
 ACK = "appeals.acknowledgement"
@@ -154,22 +152,6 @@ def worker_check() -> None:
 
 
 # --- the test ----------------------------------------------------------------------------------
-def _worker(env: dict[str, str], mode: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.test_mail_to_appeals_crash", mode],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-def _finish(env: dict[str, str], mode: str) -> str:
-    process = _worker(env, mode)
-    out, _err = process.communicate(timeout=180)
-    assert process.returncode == 0, out
-    return out
 
 
 def _admin_dsn(url: str) -> str:
@@ -217,29 +199,13 @@ def test_sigkill_while_mail_becomes_appeals_loses_nothing_and_repeats_nothing(
         "CRASH_SMTP_PORT": str(peer.port),
     }
     try:
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"],
-            cwd=ROOT,
+        result = run_with_kills(
+            module="tests.test_mail_to_appeals_crash",
             env=env,
-            capture_output=True,
-            check=False,
-            timeout=300,
+            rounds=ROUNDS,
+            rng=rng,
+            max_pause=0.5,
         )
-        assert migrate.returncode == 0, migrate.stderr
-        _finish(env, "setup")
-        kills = 0
-        for _round in range(ROUNDS):
-            process = _worker(env, "run")
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.0, 0.5))
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-            process.wait(timeout=30)
-        assert kills >= ROUNDS // 2
-        _finish(env, "run")
-        result = json.loads(_finish(env, "check"))
     finally:
         controller.stop()
         if scratch:

@@ -10,44 +10,19 @@ shares the test database; the appeals app's part is played by a subscriber (see 
 from __future__ import annotations
 
 import email
-import json
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 from aiosmtpd.controller import Controller
 from imapclient import IMAPClient  # type: ignore[import-untyped]
 
 from qoldau.mail.tests.conftest import DovecotServer, SmtpPeer, free_port, make_mail
+from qoldau.mail.tests.crash_driver import run_with_kills
 
-ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = 25
 ROUNDS = int(os.environ.get("QOLDAU_CRASH_ROUNDS", "10"))
-
-
-def _worker(env: dict[str, str], mode: str, **kwargs: Any) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "qoldau.mail.tests.crash_worker", mode],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        **kwargs,
-    )
-
-
-def _finish(env: dict[str, str], mode: str) -> str:
-    process = _worker(env, mode)
-    out, _err = process.communicate(timeout=180)
-    assert process.returncode == 0, out
-    return out
 
 
 def test_sigkill_at_random_points_loses_nothing_and_repeats_nothing(
@@ -75,29 +50,9 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_nothing(
         "CRASH_SMTP_PORT": str(peer.port),
     }
     try:
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            check=False,
-            timeout=300,
+        result = run_with_kills(
+            module="qoldau.mail.tests.crash_worker", env=env, rounds=ROUNDS, rng=rng, max_pause=0.4
         )
-        assert migrate.returncode == 0, migrate.stderr
-        _finish(env, "setup")
-        kills = 0
-        for _round in range(ROUNDS):
-            process = _worker(env, "run")
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.0, 0.4))
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-            process.wait(timeout=30)
-        assert kills >= ROUNDS // 2
-        _finish(env, "run")
-        result = json.loads(_finish(env, "check"))
     finally:
         controller.stop()
 

@@ -7,6 +7,7 @@ from qoldau.appeals.api import router as appeals_router
 from qoldau.core.api_errors import install_error_handlers
 from qoldau.knowledge.api import router as knowledge_router
 from qoldau.registry.api import router as registry_router
+from qoldau.telephony.api import router as telephony_router
 
 api = NinjaAPI(
     title="Qoldau API",
@@ -19,3 +20,4 @@ install_error_handlers(api)
 api.add_router("/registry/", registry_router)
 api.add_router("/kb/", knowledge_router)
 api.add_router("/appeals/", appeals_router)
+api.add_router("/telephony/", telephony_router)

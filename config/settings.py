@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "qoldau.registry",
     "qoldau.knowledge",
     "qoldau.mail",
+    "qoldau.routing",
+    "qoldau.telephony",
     "qoldau.appeals",
     "qoldau.web",
     "config.apps.ProjectConfig",
@@ -277,6 +279,9 @@ QOLDAU_OUTBOX_BACKOFF_MAX_SECONDS = env.integer("QOLDAU_OUTBOX_BACKOFF_MAX_SECON
 QOLDAU_OUTBOX_LEASE_SECONDS = env.integer("QOLDAU_OUTBOX_LEASE_SECONDS", 300)
 
 # --- appeals (R8-R15; docs/appeals.md) ---------------------------------------------------------
+TELEPHONY_WEBHOOK_SECRETS = env.strings("TELEPHONY_WEBHOOK_SECRETS", [])
+TELEPHONY_WEBHOOK_TOLERANCE_SECONDS = env.integer("TELEPHONY_WEBHOOK_TOLERANCE_SECONDS", 300)
+ROUTING_WRAP_UP_SECONDS = env.integer("ROUTING_WRAP_UP_SECONDS", 10)
 APPEALS_NUMBER_PREFIX = env.string("APPEALS_NUMBER_PREFIX", "1414")
 APPEALS_ATTACHMENT_MAX_BYTES = env.integer("APPEALS_ATTACHMENT_MAX_BYTES", 10485760)
 APPEALS_ATTACHMENT_MAX_COUNT = env.integer("APPEALS_ATTACHMENT_MAX_COUNT", 10)

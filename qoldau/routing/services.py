@@ -1,0 +1,573 @@
+"""Writes of work distribution: tasks in, reservations out (R12, R16).
+
+The router is event-driven: a task that arrives is offered at once to the longest-idle eligible
+operator (``task_submit``); an operator who frees up is offered the first waiting task they may
+take (``operator_dispatch``); ``routing_tick`` (every second, ``qoldau router``) expires offers,
+moves waiting tasks to their next step and ends wrap-ups.
+
+Concurrency: an operator is claimed by a conditional UPDATE (still free? then busy), a task by
+another (still waiting? then offered), and two partial unique indexes back both, so on
+PostgreSQL and SQLite alike a task never goes to two operators and an operator never gets two
+calls. Functions here run inside the caller's transaction unless they say otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from qoldau.core import clock, events
+from qoldau.core.errors import Conflict, NotFound, PermissionDenied
+from qoldau.routing.enums import Presence, ReservationState, TaskState, WorkChannel
+from qoldau.routing.expressions import Predicate, RuleError, compile_rule
+from qoldau.routing.matching import (
+    DEFAULT_STEP,
+    OperatorProfile,
+    StepRule,
+    candidates,
+    eligible,
+)
+from qoldau.routing.models import Operator, PresenceChange, Queue, Reservation, Skill, Task
+from qoldau.routing.transitions import presence_allowed
+
+logger = logging.getLogger(__name__)
+VOICE_CHANNELS = frozenset({WorkChannel.VOICE})
+OPEN_STATES = (ReservationState.PENDING, ReservationState.ACCEPTED)
+
+
+def wrap_up_seconds() -> int:
+    return int(getattr(settings, "ROUTING_WRAP_UP_SECONDS", 10))
+
+
+# --- queues (cached per process for a few seconds: a supervisor's change applies quickly) -----
+
+
+@dataclass(frozen=True)
+class QueuePlan:
+    queue_id: int
+    code: str
+    channel: str
+    offer_seconds: int
+    rule: Predicate
+    steps: tuple[StepRule, ...]
+
+    def step(self, order: int) -> StepRule:
+        for step in self.steps:
+            if step.order == order:
+                return step
+        return self.steps[-1] if self.steps else DEFAULT_STEP
+
+    def next_order(self, order: int) -> int | None:
+        later = [s.order for s in self.steps if s.order > order]
+        return min(later) if later else None
+
+
+_plans: tuple[float, list[QueuePlan]] = (0.0, [])
+PLAN_TTL_SECONDS = 5.0
+
+
+def queue_plans(*, fresh: bool = False) -> list[QueuePlan]:
+    global _plans
+    loaded_at, plans = _plans
+    if not fresh and time.monotonic() - loaded_at < PLAN_TTL_SECONDS:
+        return plans
+    plans = []
+    for queue in Queue.objects.filter(is_active=True).prefetch_related("steps"):
+        try:
+            rule = compile_rule(queue.match)
+        except RuleError:
+            logger.error("routing: queue %s has an invalid rule; it takes no tasks", queue.code)
+            continue
+        steps = tuple(StepRule.of(s) for s in sorted(queue.steps.all(), key=lambda s: s.order))
+        plans.append(
+            QueuePlan(queue.pk, queue.code, queue.channel, queue.offer_seconds, rule, steps)
+        )
+    _plans = (time.monotonic(), plans)
+    return plans
+
+
+def queue_plans_forget() -> None:
+    global _plans
+    _plans = (0.0, [])
+
+
+def _plan_of(queue_id: int | None) -> QueuePlan | None:
+    for plan in queue_plans():
+        if plan.queue_id == queue_id:
+            return plan
+    return None
+
+
+def queue_for(channel: str, attributes: dict[str, Any]) -> QueuePlan | None:
+    """The first active queue of the channel whose rule holds for the task."""
+    kind = "voice" if channel == WorkChannel.VOICE else "text"
+    facts = {"channel": channel, **attributes}
+    for plan in queue_plans():
+        if plan.channel in (kind, "any") and plan.rule(facts):
+            return plan
+    return None
+
+
+# --- presence ---------------------------------------------------------------------------------
+
+
+def _presence_write(operator: Operator, after: str, *, reason: str = "") -> None:
+    before = operator.presence
+    if before == after:
+        return
+    now = clock.now()
+    operator.presence = after
+    operator.presence_since = now
+    fields = ["presence", "presence_since"]
+    if after == Presence.AVAILABLE:
+        operator.idle_since = now
+        fields.append("idle_since")
+    if after != Presence.WRAP_UP and operator.wrap_up_until is not None:
+        operator.wrap_up_until = None
+        fields.append("wrap_up_until")
+    operator.save(update_fields=fields)
+    PresenceChange.objects.create(
+        operator=operator, at=now, before=before, after=after, reason=reason[:40]
+    )
+
+
+def operator_ensure(*, user: Any) -> Operator:
+    """The routing profile of ``user`` (created offline the first time)."""
+    now = clock.now()
+    operator, _created = Operator.objects.get_or_create(
+        user=user, defaults={"presence_since": now, "idle_since": now}
+    )
+    return operator
+
+
+def operator_set_presence(
+    *, actor: Any, operator_id: int, presence: str, reason: str = ""
+) -> Operator:
+    """The operator (or a supervisor) changes presence; going available offers waiting work."""
+    if presence not in Presence.values:
+        raise Conflict("presence_unknown", _("There is no such presence state."))
+    with transaction.atomic(durable=True):
+        operator = Operator.objects.select_for_update().filter(pk=operator_id).first()
+        if operator is None:
+            raise NotFound("operator_not_found", _("No such operator."))
+        own = getattr(actor, "pk", None) == operator.user_id
+        if not own and not actor.has_role("supervisor", "ucc_admin"):
+            raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+        if not presence_allowed(operator.presence, presence):
+            raise Conflict(
+                "presence_not_allowed",
+                _("This change of presence is not allowed now."),
+                params={"from": operator.presence, "to": presence},
+            )
+        _presence_write(operator, presence, reason=reason or ("self" if own else "supervisor"))
+        if presence == Presence.AVAILABLE:
+            operator_dispatch(operator=operator)
+    return operator
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+def _skill_code(attributes: dict[str, Any]) -> str:
+    if attributes.get("skill"):
+        return str(attributes["skill"])
+    service = str(attributes.get("service") or "")
+    if not service:
+        return ""
+    code = (
+        Skill.objects.filter(service__register_number=service)
+        .values_list("code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
+def task_submit(*, channel: str, ref: str, attributes: dict[str, Any], priority: int = 0) -> Task:
+    """Put work in its queue and offer it at once (idempotent by channel and reference)."""
+    attributes = {k: v for k, v in attributes.items() if v not in ("", None)}
+    attributes["skill"] = _skill_code(attributes)
+    now = clock.now()
+    with transaction.atomic():
+        task = Task.objects.filter(channel=channel, ref=ref).first()
+        if task is not None:
+            return task
+        plan = queue_for(channel, attributes)
+        try:
+            with transaction.atomic():
+                task = Task.objects.create(
+                    channel=channel,
+                    ref=ref,
+                    attributes=attributes,
+                    queue_id=plan.queue_id if plan else None,
+                    step=plan.steps[0].order if plan and plan.steps else 1,
+                    step_started_at=now,
+                    priority=priority,
+                    created_at=now,
+                )
+        except IntegrityError:
+            return Task.objects.get(channel=channel, ref=ref)
+        task_dispatch(task=task)
+    return task
+
+
+def _claim_operator(operator_id: int, channel: str) -> bool:
+    free = Operator.objects.filter(pk=operator_id, presence=Presence.AVAILABLE, voice_busy=0)
+    if channel == WorkChannel.VOICE:
+        return free.update(voice_busy=F("voice_busy") + 1) == 1
+    return free.filter(text_busy__lt=F("text_capacity")).update(text_busy=F("text_busy") + 1) == 1
+
+
+def _release_operator(operator_id: int, channel: str) -> None:
+    if channel == WorkChannel.VOICE:
+        Operator.objects.filter(pk=operator_id, voice_busy__gt=0).update(
+            voice_busy=F("voice_busy") - 1
+        )
+    else:
+        Operator.objects.filter(pk=operator_id, text_busy__gt=0).update(
+            text_busy=F("text_busy") - 1
+        )
+
+
+def _reserve(task: Task, operator_id: int, plan: QueuePlan | None) -> Reservation | None:
+    """Offer ``task`` to the operator if both are still free; None if either was taken."""
+    now = clock.now()
+    offer = plan.offer_seconds if plan else 15
+    try:
+        with transaction.atomic():
+            if not _claim_operator(operator_id, task.channel):
+                return None
+            if (
+                Task.objects.filter(pk=task.pk, state=TaskState.PENDING).update(
+                    state=TaskState.RESERVED, offers=F("offers") + 1
+                )
+                != 1
+            ):
+                raise _Taken
+            reservation = Reservation.objects.create(
+                task=task,
+                operator_id=operator_id,
+                channel=task.channel,
+                step=task.step,
+                offered_at=now,
+                expires_at=now + dt.timedelta(seconds=offer),
+            )
+    except (_Taken, IntegrityError):
+        return None
+    task.state = TaskState.RESERVED
+    events.publish("routing.offered", reservation=reservation, task=task)
+    return reservation
+
+
+class _Taken(Exception):
+    """The task was offered by someone else meanwhile (rolls the claim back)."""
+
+
+def task_dispatch(*, task: Task) -> Reservation | None:
+    """Offer a waiting task to the longest-idle operator its current step allows."""
+    if task.state != TaskState.PENDING:
+        return None
+    plan = _plan_of(task.queue_id)
+    rule = plan.step(task.step) if plan else DEFAULT_STEP
+    if plan is None:
+        rule = StepRule(0, task.step, "any", 1, "task", 1, False, None)
+    for operator_id in candidates(task, rule).values_list("pk", flat=True)[:5]:
+        reservation = _reserve(task, operator_id, plan)
+        if reservation is not None:
+            return reservation
+    return None
+
+
+def operator_dispatch(*, operator: Operator) -> Reservation | None:
+    """Offer the first waiting task (priority, then age) that a freed operator may take."""
+    if operator.presence != Presence.AVAILABLE or operator.voice_busy:
+        return None
+    profile: OperatorProfile | None = None
+    waiting = Task.objects.filter(state=TaskState.PENDING).order_by("-priority", "created_at")
+    if operator.text_busy >= operator.text_capacity:
+        waiting = waiting.filter(channel=WorkChannel.VOICE)
+    declined = set(
+        Reservation.objects.filter(operator=operator, task__state=TaskState.PENDING).values_list(
+            "task_id", "step"
+        )
+    )
+    for task in waiting[:200]:
+        if (task.pk, task.step) in declined:
+            continue
+        plan = _plan_of(task.queue_id)
+        rule = plan.step(task.step) if plan else DEFAULT_STEP
+        profile = profile or OperatorProfile.load(operator)
+        if eligible(profile, task, rule):
+            reservation = _reserve(task, operator.pk, plan)
+            if reservation is not None:
+                return reservation
+    return None
+
+
+def _task(channel: str, ref: str) -> Task | None:
+    return Task.objects.select_for_update().filter(channel=channel, ref=ref).first()
+
+
+def _open_reservation(task: Task) -> Reservation | None:
+    return (
+        Reservation.objects.select_for_update()
+        .filter(task=task, state__in=OPEN_STATES)
+        .select_related("operator")
+        .first()
+    )
+
+
+def _finish_reservation(reservation: Reservation, state: str) -> None:
+    reservation.state = state
+    reservation.responded_at = clock.now()
+    reservation.save(update_fields=["state", "responded_at"])
+
+
+def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
+    """The work is now with ``operator``: an accepted offer, or the PBX says they answered.
+
+    Where the PBX picked someone else than the router offered, the PBX is right: the offer is
+    released and the answering operator takes the task."""
+    with transaction.atomic():
+        task = _task(channel, ref)
+        if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELED):
+            return task
+        current = _open_reservation(task)
+        if current is not None and current.operator_id == operator.pk:
+            if current.state == ReservationState.ACCEPTED:
+                return task
+            _finish_reservation(current, ReservationState.ACCEPTED)
+        else:
+            if current is not None:
+                _finish_reservation(current, ReservationState.CANCELED)
+                _release_operator(current.operator_id, current.channel)
+            now = clock.now()
+            counter = "voice_busy" if channel == WorkChannel.VOICE else "text_busy"
+            Operator.objects.filter(pk=operator.pk).update(**{counter: F(counter) + 1})
+            Reservation.objects.create(
+                task=task,
+                operator=operator,
+                channel=channel,
+                state=ReservationState.ACCEPTED,
+                step=task.step,
+                offered_at=now,
+                expires_at=now,
+                responded_at=now,
+            )
+        task.state = TaskState.ASSIGNED
+        task.assigned_to = operator
+        task.assigned_at = clock.now()
+        task.save(update_fields=["state", "assigned_to", "assigned_at"])
+        if channel == WorkChannel.VOICE:
+            locked = Operator.objects.select_for_update().get(pk=operator.pk)
+            if presence_allowed(locked.presence, Presence.ON_CALL, by_system=True):
+                _presence_write(locked, Presence.ON_CALL, reason="call")
+    return task
+
+
+def reservation_accept(*, actor: Any, reservation_id: int) -> Reservation:
+    """The operator accepts an offer (in the browser); the PBX is told to connect the call."""
+    with transaction.atomic(durable=True):
+        reservation = _own_pending(actor, reservation_id)
+        task = task_assign(
+            channel=reservation.channel, ref=reservation.task.ref, operator=reservation.operator
+        )
+        reservation.refresh_from_db(fields=["state", "responded_at"])
+        events.publish("routing.accepted", reservation=reservation, task=task)
+    return reservation
+
+
+def _own_pending(actor: Any, reservation_id: int) -> Reservation:
+    reservation = (
+        Reservation.objects.select_for_update()
+        .select_related("task", "operator")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if reservation is None or reservation.operator.user_id != getattr(actor, "pk", None):
+        raise NotFound("reservation_not_found", _("There is no such offer for you."))
+    if reservation.state != ReservationState.PENDING:
+        raise Conflict("reservation_closed", _("This offer is no longer open."))
+    return reservation
+
+
+def reservation_reject(*, actor: Any, reservation_id: int) -> Reservation:
+    """The operator declines; the task goes to the next eligible operator at once."""
+    with transaction.atomic(durable=True):
+        reservation = _own_pending(actor, reservation_id)
+        _decline(reservation, ReservationState.REJECTED)
+    return reservation
+
+
+def _decline(reservation: Reservation, state: str) -> None:
+    _finish_reservation(reservation, state)
+    _release_operator(reservation.operator_id, reservation.channel)
+    task = reservation.task
+    Task.objects.filter(pk=task.pk, state=TaskState.RESERVED).update(state=TaskState.PENDING)
+    task.refresh_from_db(fields=["state"])
+    if state == ReservationState.TIMED_OUT and reservation.channel == WorkChannel.VOICE:
+        # A phone that rings unanswered is not there: stop offering calls to it (TaskRouter's
+        # timeout activity). The operator comes back by choosing "available".
+        operator = Operator.objects.select_for_update().get(pk=reservation.operator_id)
+        if presence_allowed(operator.presence, Presence.BREAK, by_system=True):
+            _presence_write(operator, Presence.BREAK, reason="missed_offer")
+    events.publish("routing.declined", reservation=reservation, task=task, state=state)
+    task_dispatch(task=task)
+
+
+def task_finish(*, channel: str, ref: str, canceled: bool = False) -> Task | None:
+    """The work is done (a call ended, an appeal closed) or gone (the caller hung up)."""
+    with transaction.atomic():
+        task = _task(channel, ref)
+        if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELED):
+            return task
+        current = _open_reservation(task)
+        freed: Operator | None = None
+        if current is not None:
+            accepted = current.state == ReservationState.ACCEPTED
+            _finish_reservation(
+                current, ReservationState.COMPLETED if accepted else ReservationState.CANCELED
+            )
+            _release_operator(current.operator_id, current.channel)
+            freed = Operator.objects.select_for_update().get(pk=current.operator_id)
+            if accepted and channel == WorkChannel.VOICE and freed.presence == Presence.ON_CALL:
+                _presence_write(freed, Presence.WRAP_UP, reason="call_ended")
+                freed.wrap_up_until = clock.now() + dt.timedelta(seconds=wrap_up_seconds())
+                freed.save(update_fields=["wrap_up_until"])
+        task.state = TaskState.CANCELED if canceled else TaskState.COMPLETED
+        task.ended_at = clock.now()
+        task.save(update_fields=["state", "ended_at"])
+        if freed is not None:
+            freed.refresh_from_db()
+            operator_dispatch(operator=freed)
+    return task
+
+
+def task_requeue(
+    *,
+    channel: str,
+    ref: str,
+    attributes: dict[str, Any] | None = None,
+    queue_code: str = "",
+    to_operator: Operator | None = None,
+) -> Task | None:
+    """A transfer by competence (R12): the work leaves its operator and waits again, in the
+    queue the new attributes (or ``queue_code``) choose; or goes straight to ``to_operator``."""
+    with transaction.atomic():
+        task = _task(channel, ref)
+        if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELED):
+            return task
+        current = _open_reservation(task)
+        if current is not None:
+            _finish_reservation(current, ReservationState.COMPLETED)
+            _release_operator(current.operator_id, current.channel)
+            if channel == WorkChannel.VOICE:
+                freed = Operator.objects.select_for_update().get(pk=current.operator_id)
+                if freed.presence == Presence.ON_CALL:
+                    _presence_write(freed, Presence.AVAILABLE, reason="transferred")
+        merged = {**(task.attributes or {}), **(attributes or {})}
+        if attributes and "service" in attributes and "skill" not in attributes:
+            merged.pop("skill", None)
+            merged["skill"] = _skill_code(merged)
+        plan: QueuePlan | None = None
+        if queue_code:
+            plan = next((p for p in queue_plans() if p.code == queue_code), None)
+        plan = plan or queue_for(channel, merged)
+        now = clock.now()
+        task.attributes = merged
+        task.queue_id = plan.queue_id if plan else None
+        task.step = plan.steps[0].order if plan and plan.steps else 1
+        task.step_started_at = now
+        task.state = TaskState.PENDING
+        task.assigned_to = None
+        task.assigned_at = None
+        task.priority = max(task.priority, 1)  # a transferred caller has waited already
+        task.save(
+            update_fields=[
+                "attributes",
+                "queue",
+                "step",
+                "step_started_at",
+                "state",
+                "assigned_to",
+                "assigned_at",
+                "priority",
+            ]
+        )
+        if to_operator is not None:
+            reservation = _reserve(task, to_operator.pk, plan)
+            if reservation is not None:
+                return task
+        task_dispatch(task=task)
+    return task
+
+
+# --- the clock --------------------------------------------------------------------------------
+
+
+@dataclass
+class TickResult:
+    expired: int = 0
+    escalated: int = 0
+    wrapped_up: int = 0
+    offered: int = 0
+
+
+def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickResult:
+    """Expire unanswered offers, move tasks whose step timed out, end wrap-ups, offer work."""
+    moment = now or clock.now()
+    result = TickResult()
+    with transaction.atomic(durable=True):
+        due = (
+            Reservation.objects.select_for_update(skip_locked=True)
+            .select_related("task")
+            .filter(state=ReservationState.PENDING, expires_at__lte=moment)[:limit]
+        )
+        for reservation in due:
+            _decline(reservation, ReservationState.TIMED_OUT)
+            result.expired += 1
+    with transaction.atomic(durable=True):
+        waiting = Task.objects.select_for_update(skip_locked=True).filter(
+            state=TaskState.PENDING, queue__isnull=False
+        )
+        for task in waiting.order_by("-priority", "created_at")[:limit]:
+            plan = _plan_of(task.queue_id)
+            if plan is None:
+                continue
+            step = plan.step(task.step)
+            if step.timeout_seconds is None:
+                continue
+            if task.step_started_at + dt.timedelta(seconds=step.timeout_seconds) > moment:
+                continue
+            following = plan.next_order(task.step)
+            if following is None:
+                continue
+            task.step = following
+            task.step_started_at = moment
+            task.save(update_fields=["step", "step_started_at"])
+            result.escalated += 1
+    with transaction.atomic(durable=True):
+        done = Operator.objects.select_for_update(skip_locked=True).filter(
+            presence=Presence.WRAP_UP, wrap_up_until__lte=moment
+        )
+        for operator in done[:limit]:
+            _presence_write(operator, Presence.AVAILABLE, reason="wrap_up_end")
+            result.wrapped_up += 1
+    with transaction.atomic(durable=True):
+        waiting = Task.objects.select_for_update(skip_locked=True).filter(state=TaskState.PENDING)
+        for task in waiting.order_by("-priority", "created_at")[:limit]:
+            if task_dispatch(task=task) is not None:
+                result.offered += 1
+    return result
+
+
+def operator_open_work(operator: Operator) -> Q:
+    """Reservations an operator holds now (for screens)."""
+    return Q(operator=operator, state__in=OPEN_STATES)

@@ -1,0 +1,63 @@
+"""``qoldau simulate``: simulated 1414 traffic for the demo (the traffic simulator adapter)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qoldau.registry.models import PublicService
+from qoldau.telephony.adapters.simulator import (
+    Simulator,
+    SimulatorConfig,
+    simulator_close_orphans,
+)
+from qoldau.telephony.services import call_event_ingest
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Simulate calls to the hotline: arrivals by time of day, waits, answers, ratings."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--peak-per-hour", type=float, default=240.0)
+        parser.add_argument("--kk-share", type=float, default=0.6)
+        parser.add_argument("--handle-mean", type=float, default=150.0)
+        parser.add_argument("--patience-mean", type=float, default=120.0)
+        parser.add_argument("--seconds", type=float, default=0.0, help="stop after (0: never)")
+        parser.add_argument("--seed", type=int, default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("the traffic simulator is for the demo and tests only")
+        if str(getattr(settings, "TELEPHONY_CONTROL", "")) != "simulator":
+            raise CommandError("set TELEPHONY_CONTROL=simulator so the router's commands reach it")
+        services = tuple(
+            PublicService.objects.filter(routing_skill__isnull=False).values_list(
+                "register_number", flat=True
+            )
+        )
+        config = SimulatorConfig(
+            peak_per_hour=options["peak_per_hour"],
+            kk_share=options["kk_share"],
+            handle_mean=options["handle_mean"],
+            patience_mean=options["patience_mean"],
+            services=services,
+            recordings_dir=Path(settings.BASE_DIR) / "var" / "pbx-recordings",
+        )
+        simulator = Simulator(config=config, sink=call_event_ingest, seed=options["seed"])
+        closed = simulator_close_orphans(sink=call_event_ingest)
+        self.stdout.write(f"Simulating calls ({closed} left open by an earlier run closed) …")
+        deadline = time.monotonic() + options["seconds"] if options["seconds"] else None
+        while deadline is None or time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                simulator.step()
+            except Exception:
+                logger.exception("simulator: step failed; going on")
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))

@@ -403,3 +403,29 @@ class AppealMessage(models.Model):
 
     def __str__(self) -> str:
         return self.message_id or str(self.inbound_message_id)
+
+
+class CallAppeal(models.Model):
+    """An appeal registered during a call: the call record's link to its appeal (R16). It lives
+    here, in the higher app, so telephony never imports appeals."""
+
+    call = models.ForeignKey(
+        "telephony.CallRecord",
+        verbose_name=_("call"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="call_links"
+    )
+    linked_at = models.DateTimeField(_("linked"))
+
+    class Meta:
+        verbose_name = _("appeal of a call")
+        verbose_name_plural = _("appeals of calls")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "appeal"], name="appeals_call_appeal_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}:{self.appeal_id}"

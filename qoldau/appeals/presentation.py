@@ -55,6 +55,7 @@ def event_text(event: AppealEvent) -> str:
         "status_inquiry": _("The application status was checked in the monitoring system."),
         "no_deadline_rule": _("No deadline rule was in force; set the deadline by hand."),
         "malformed_mail": _("The e-mail could not be read completely; it is kept as received."),
+        "call_linked": _("Registered during call %(call)s."),
     }
     text = texts.get(code)
     if text is None:

@@ -17,14 +17,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from qoldau.accounts.access import access_require_role
+from qoldau.audit.services import audit_record
 from qoldau.core import clock, events
-from qoldau.core.errors import Conflict, FieldError, ValidationFailed
+from qoldau.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from qoldau.core.identifiers import normalise_phone
 from qoldau.policy.selectors import policy_value
 from qoldau.registry.selectors import service_get_by_register_number
 from qoldau.routing import services as routing
 from qoldau.routing.enums import WorkChannel
 from qoldau.routing.models import Operator
+from qoldau.routing.selectors import routing_queue_exists
+from qoldau.telephony.control import command_send
 from qoldau.telephony.enums import FINISHED, CallState
 from qoldau.telephony.folding import CallFacts, FoldEvent, fold
 from qoldau.telephony.models import CallRecord, CallTransfer, StoredCallEvent
@@ -253,3 +257,82 @@ def _route(
         and (before_state != CallState.TALKING or before_operator != operator.user_id)
     ):
         routing.task_assign(channel=WorkChannel.VOICE, ref=ref, operator=operator)
+
+
+# --- what the operator at the desk asks of the PBX ---------------------------------------------
+
+
+def _held_call(actor: Any, call_id: str) -> CallRecord:
+    """The call ``actor`` is talking on now (supervisors may act on any live call)."""
+    call = CallRecord.objects.filter(call_id=call_id).first()
+    if call is None or call.state in FINISHED:
+        raise NotFound("call_not_live", _("This call is not in progress."))
+    own = call.operator_id is not None and call.operator_id == getattr(actor, "pk", None)
+    if not own and not actor.has_role("supervisor", "ucc_admin"):
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+    return call
+
+
+def call_transfer_request(
+    *,
+    actor: Any,
+    call_id: str,
+    queue_code: str = "",
+    to_operator_id: int | None = None,
+    service: str = "",
+    note: str = "",
+) -> CallRecord:
+    """R12, p.11: pass the call to a queue of another competence or to an operator; the PBX
+    tells the caller (a recorded notice in their language) and reports the transfer."""
+    access_require_role(actor, "operator", "supervisor", "ucc_admin")
+    queue_code = (queue_code or "").strip()
+    target = Operator.objects.filter(pk=to_operator_id).first() if to_operator_id else None
+    errors: list[FieldError] = []
+    if not queue_code and target is None:
+        errors.append(
+            FieldError("queue", "required", _("Choose a queue (competence) or an operator."))
+        )
+    if queue_code and not routing_queue_exists(queue_code):
+        errors.append(FieldError("queue", "queue_unknown", _("There is no such queue.")))
+    if to_operator_id and target is None:
+        errors.append(FieldError("operator", "operator_unknown", _("No such operator.")))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic(durable=True):
+        call = _held_call(actor, call_id)
+        command_send(
+            command="transfer",
+            call_id=call.call_id,
+            key=f"transfer:{call.last_seq}:{queue_code}:{to_operator_id or ''}",
+            queue=queue_code,
+            to_extension=target.extension if target is not None else "",
+            service=service,
+            notice="transfer_notice",
+        )
+        audit_record(
+            actor=actor,
+            action="telephony.transfer_requested",
+            target=call,
+            changes={"queue": queue_code, "operator": to_operator_id, "note": note[:200]},
+        )
+    return call
+
+
+def call_hangup_request(*, actor: Any, call_id: str) -> CallRecord:
+    access_require_role(actor, "operator", "supervisor", "ucc_admin")
+    with transaction.atomic(durable=True):
+        call = _held_call(actor, call_id)
+        command_send(command="hangup", call_id=call.call_id, key=f"hangup:{call.last_seq}")
+        audit_record(actor=actor, action="telephony.hangup_requested", target=call)
+    return call
+
+
+def call_reveal_caller(*, actor: Any, call_id: str) -> CallRecord:
+    """The caller's number unmasked: an audited read of personal data (design rule 12)."""
+    access_require_role(actor, "operator", "supervisor", "ucc_admin")
+    with transaction.atomic(durable=True):
+        call = CallRecord.objects.filter(call_id=call_id).first()
+        if call is None:
+            raise NotFound("call_not_found", _("No such call."))
+        audit_record(actor=actor, action="telephony.caller_viewed", target=call)
+    return call

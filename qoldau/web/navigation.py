@@ -71,6 +71,11 @@ _REVIEW_FLAGS = NavItem(
     pgettext_lazy("navigation", "Articles to review"),
     _("Articles whose by-law changed, with the review due date (Rules p.26)."),
 )
+_DESK = NavItem(
+    "appeals:desk",
+    pgettext_lazy("navigation", "Desk"),
+    _("Take calls, see the caller's history and register appeals beside the knowledge base."),
+)
 _APPEALS = NavItem(
     "appeals:list",
     pgettext_lazy("navigation", "Appeals"),
@@ -100,7 +105,7 @@ NAVIGATION: dict[str, RoleSection] = {
             "You answer citizens and companies on the 1414 line and in writing, using only "
             "the knowledge base, and register every contact as an appeal."
         ),
-        items=(_KNOWLEDGE_SEARCH, _APPEALS, _SERVICES, _ORGANISATIONS),
+        items=(_DESK, _KNOWLEDGE_SEARCH, _APPEALS, _SERVICES, _ORGANISATIONS),
     ),
     Role.SUPERVISOR: RoleSection(
         title=pgettext_lazy("navigation", "Supervisor"),

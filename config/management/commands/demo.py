@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -16,6 +17,7 @@ from qoldau.core import clock
 from qoldau.knowledge.demo import load_demo_knowledge
 from qoldau.mail.demo import load_demo_mailbox
 from qoldau.registry.demo import load_demo_registry
+from qoldau.routing.demo import load_demo_routing
 from qoldau.workdays.services import workdays_ensure_loaded
 
 
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="load the data and stop")
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address:port to serve on")
         parser.add_argument("--no-worker", action="store_true", help="do not start the worker")
+        parser.add_argument(
+            "--no-calls", action="store_true", help="do not simulate calls to the hotline"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -40,6 +45,7 @@ class Command(BaseCommand):
         accounts = load_demo_accounts()
         mailbox = load_demo_mailbox()
         appeals_load_demo()
+        operators = load_demo_routing()
         self.stdout.write(
             f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
             f"of {len(organisations)} kinds; {articles} knowledge-base changes."
@@ -54,14 +60,29 @@ class Command(BaseCommand):
             f"\nDemo mailbox: drop .eml files into {mailbox.maildir_path}/new; the worker "
             f"registers them within a minute. Replies go to {settings.QOLDAU_MAIL_SENT_MAILDIR}."
         )
+        if not options["no_calls"]:
+            self.stdout.write(
+                f"Simulated calls: {operators} operators with a routing profile, of them the "
+                "simulated ones answer by themselves; sign in as 'operator', open the desk and "
+                "choose “Available” to take calls too."
+            )
         if options["no_serve"]:
             return
-        worker = None
+        children: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "manage.py", "worker"])
+            children.append(subprocess.Popen([sys.executable, "manage.py", "worker"]))
+        if not options["no_calls"]:
+            # The router's clock and the simulated PBX, which obeys the router's commands.
+            settings.TELEPHONY_CONTROL = "simulator"
+            env = {**os.environ, "TELEPHONY_CONTROL": "simulator"}
+            children.append(subprocess.Popen([sys.executable, "manage.py", "router"], env=env))
+            # Busy at any hour, so whoever starts the demo sees the wallboard move.
+            simulate = [sys.executable, "manage.py", "simulate", "--day-floor", "0.85"]
+            children.append(subprocess.Popen(simulate, env=env))  # noqa: S603 (our own argv)
         try:
             call_command("runserver", options["addr"], use_reloader=False)
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=10)

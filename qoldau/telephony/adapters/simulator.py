@@ -76,6 +76,7 @@ class SimCall:
 @dataclass
 class SimulatorConfig:
     peak_per_hour: float = 240.0
+    day_floor: float = 0.0  # the rate never falls below this share of the peak (the demo's)
     kk_share: float = 0.6
     patience_mean: float = 120.0
     handle_mean: float = 150.0
@@ -169,25 +170,28 @@ class Simulator:
         if self.next_arrival is None:
             self.next_arrival = now + self._gap(now)
         while self.next_arrival <= now:
-            self._arrive(self.next_arrival)
+            self.arrive(self.next_arrival)
             self.next_arrival += self._gap(self.next_arrival)
 
     def _gap(self, at: dt.datetime) -> dt.timedelta:
         hour = at.astimezone(clock.local_zone()).hour
-        rate = max(self.config.peak_per_hour * DAY_SHAPE[hour], 1.0) / 3600.0
+        share = max(DAY_SHAPE[hour], self.config.day_floor)
+        rate = max(self.config.peak_per_hour * share, 1.0) / 3600.0
         return dt.timedelta(seconds=self.rng.expovariate(rate))
 
-    def _arrive(self, at: dt.datetime) -> None:
+    def arrive(
+        self, at: dt.datetime, *, caller: str = "", language: str = "", service: str = ""
+    ) -> SimCall:
+        """A new call at ``at`` (random caller, language and service unless given)."""
         self.counter += 1
         config = self.config
-        language = "kk" if self.rng.random() < config.kk_share else "ru"
-        service = ""
-        if config.services and self.rng.random() < config.service_share:
+        language = language or ("kk" if self.rng.random() < config.kk_share else "ru")
+        if not service and config.services and self.rng.random() < config.service_share:
             service = self.rng.choice(config.services)
         mu = math.log(config.handle_mean) - config.handle_sigma**2 / 2
         call = SimCall(
             call_id=f"sim-{at:%Y%m%d%H%M%S}-{self.counter:05d}",
-            caller=self._caller(),
+            caller=caller or self._caller(),
             line=self.rng.choice(LINES),
             language=language,
             service=service,
@@ -206,6 +210,7 @@ class Simulator:
             service=service,
         )
         self._emit(call, CallEventKind.QUEUED, at=at, queue=language)
+        return call
 
     def _caller(self) -> str:
         prefix = self.rng.choice(("701", "702", "705", "707", "747", "771", "775", "777", "778"))

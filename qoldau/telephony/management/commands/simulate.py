@@ -26,6 +26,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--peak-per-hour", type=float, default=240.0)
+        parser.add_argument(
+            "--day-floor",
+            type=float,
+            default=0.0,
+            help="the lowest arrival rate as a share of the peak (0: the day's shape alone)",
+        )
         parser.add_argument("--kk-share", type=float, default=0.6)
         parser.add_argument("--handle-mean", type=float, default=150.0)
         parser.add_argument("--patience-mean", type=float, default=120.0)
@@ -44,6 +50,7 @@ class Command(BaseCommand):
         )
         config = SimulatorConfig(
             peak_per_hour=options["peak_per_hour"],
+            day_floor=options["day_floor"],
             kk_share=options["kk_share"],
             handle_mean=options["handle_mean"],
             patience_mean=options["patience_mean"],

@@ -1,0 +1,238 @@
+"""The operator's desk (R12, R16): presence, the call offered and the call in work with the
+caller's history (screen pop), transfer and end, and the appeal form beside the knowledge base.
+
+The call panel polls every second; it answers 204 (nothing to redraw) while the desk's state
+key stays the same, so a half-typed appeal or transfer is never wiped by a refresh.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qoldau.accounts.access import access_require_role
+from qoldau.accounts.enums import Role
+from qoldau.appeals.calls import appeal_register_for_call, call_appeals, caller_history
+from qoldau.appeals.forms import AppealForm, add_domain_errors
+from qoldau.appeals.presentation import mask_phone
+from qoldau.core import clock
+from qoldau.core.errors import DomainError, PermissionDenied, ValidationFailed
+from qoldau.routing import services as routing
+from qoldau.routing.enums import Presence
+from qoldau.routing.models import Operator
+from qoldau.routing.selectors import desk_state, queue_list, transfer_targets
+from qoldau.telephony import services as telephony
+from qoldau.telephony.models import CallRecord
+
+DESK_ROLES: Final = (Role.OPERATOR, Role.SUPERVISOR, Role.UCC_ADMIN)
+CHOOSABLE: Final = (Presence.AVAILABLE, Presence.BREAK, Presence.OFFLINE)
+
+
+def _operator(request: HttpRequest) -> Operator:
+    try:
+        access_require_role(request.user, *DESK_ROLES)
+    except PermissionDenied as exc:
+        raise HttpForbidden(str(exc.message)) from exc
+    return routing.operator_ensure(user=request.user)
+
+
+def _call_of(state: Any) -> CallRecord | None:
+    reservation = state.call or state.offer
+    if reservation is None:
+        return None
+    return (
+        CallRecord.objects.select_related("service", "operator")
+        .filter(call_id=reservation.task.ref)
+        .first()
+    )
+
+
+def _panel_context(request: HttpRequest, operator: Operator) -> dict[str, Any]:
+    state = desk_state(operator)
+    call = _call_of(state)
+    context: dict[str, Any] = {
+        "state": state,
+        "operator": operator,
+        "call": call,
+        "presence_choices": [(p, Presence(p).label) for p in CHOOSABLE],
+        "presence_label": Presence(operator.presence).label,
+        "now": clock.now(),
+    }
+    # Redraw when the offers change or the call moves on (rings, is answered, ends).
+    context["desk_key"] = f"{state.key}|{call.state if call else ''}"
+    if call is not None:
+        context["caller_masked"] = mask_phone(call.caller) or call.caller_raw[:3] + "•••"
+        context["waited"] = int((clock.now() - call.arrived_at).total_seconds())
+        context["answer_wait"] = int(call.wait_seconds) if call.wait_seconds is not None else None
+    if state.call is not None and call is not None:
+        history = caller_history(call=call)
+        context.update(
+            history=history,
+            history_calls=[{"call": c, "phone": mask_phone(c.caller)} for c in history.calls],
+            history_appeals=[
+                {"appeal": a, "phone": mask_phone(a.applicant_phone)} for a in history.appeals
+            ],
+            linked_appeals=call_appeals(call=call),
+            queues=queue_list(),
+            targets=transfer_targets(exclude=operator),
+            form=AppealForm(
+                initial={
+                    "channel": "phone",
+                    "language": call.language or request.LANGUAGE_CODE,
+                    "line": call.line,
+                    "service": call.service.register_number if call.service else "",
+                }
+            ),
+        )
+    return context
+
+
+@login_required
+@require_GET
+def desk(request: HttpRequest) -> HttpResponse:
+    operator = _operator(request)
+    context = _panel_context(request, operator)
+    context["knowledge_url"] = _knowledge_url()
+    return render(request, "appeals/desk.html", context)
+
+
+def _knowledge_url() -> str:
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse("knowledge:search_results")
+    except NoReverseMatch:
+        return ""
+
+
+@login_required
+@require_GET
+def desk_panel(request: HttpRequest) -> HttpResponse:
+    operator = _operator(request)
+    context = _panel_context(request, operator)
+    if request.GET.get("key") == context["desk_key"]:
+        return HttpResponse(status=204)
+    context["knowledge_url"] = _knowledge_url()
+    return render(request, "appeals/_desk_panel.html", context)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = reverse("appeals:desk")
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target)
+
+
+def _run(request: HttpRequest, action: Any) -> HttpResponse:
+    try:
+        action()
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            messages.error(
+                request, str(error.message) % error.params if error.params else str(error.message)
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def desk_presence(request: HttpRequest) -> HttpResponse:
+    operator = _operator(request)
+    wanted = request.POST.get("presence", "")
+    return _run(
+        request,
+        lambda: routing.operator_set_presence(
+            actor=request.user, operator_id=operator.pk, presence=wanted
+        ),
+    )
+
+
+@login_required
+@require_POST
+def desk_answer(request: HttpRequest, reservation_id: int) -> HttpResponse:
+    _operator(request)
+    if request.POST.get("decision") == "reject":
+        return _run(
+            request,
+            lambda: routing.reservation_reject(actor=request.user, reservation_id=reservation_id),
+        )
+    return _run(
+        request,
+        lambda: routing.reservation_accept(actor=request.user, reservation_id=reservation_id),
+    )
+
+
+@login_required
+@require_POST
+def desk_transfer(request: HttpRequest, call_id: str) -> HttpResponse:
+    _operator(request)
+    target = request.POST.get("operator", "")
+
+    def transfer() -> None:
+        telephony.call_transfer_request(
+            actor=request.user,
+            call_id=call_id,
+            queue_code=request.POST.get("queue", ""),
+            to_operator_id=int(target) if target.isdigit() else None,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("The caller is told and the call is being transferred."))
+
+    return _run(request, transfer)
+
+
+@login_required
+@require_POST
+def desk_hangup(request: HttpRequest, call_id: str) -> HttpResponse:
+    _operator(request)
+    return _run(request, lambda: telephony.call_hangup_request(actor=request.user, call_id=call_id))
+
+
+@login_required
+@require_POST
+def desk_reveal(request: HttpRequest, call_id: str) -> HttpResponse:
+    _operator(request)
+    try:
+        call = telephony.call_reveal_caller(actor=request.user, call_id=call_id)
+    except DomainError as exc:
+        return HttpResponse(str(exc.message), status=404)
+    return HttpResponse(call.caller or call.caller_raw, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_http_methods(["POST"])
+def desk_register(request: HttpRequest, call_id: str) -> HttpResponse:
+    operator = _operator(request)
+    form = AppealForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("attachment", None)
+        data["attachments"] = [upload] if upload else []
+        try:
+            appeal = appeal_register_for_call(actor=request.user, data=data, call_id=call_id)
+        except ValidationFailed as exc:
+            add_domain_errors(form, exc)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return _back(request)
+        else:
+            messages.success(
+                request, _("Appeal %(number)s is registered.") % {"number": appeal.number}
+            )
+            return _back(request)
+    context = _panel_context(request, operator)
+    context["form"] = form
+    context["knowledge_url"] = _knowledge_url()
+    return render(request, "appeals/desk.html", context, status=422)

@@ -143,9 +143,9 @@ class AmiListener:
     def __post_init__(self) -> None:
         if self.mapper is None:
             self.mapper = AmiMapper(self.mapping)
-        self._stopping: asyncio.Event | None = None
+        self._stopping = asyncio.Event()
+        self._progress = asyncio.Condition()
         self._queue: asyncio.Queue[CallEvent] | None = None
-        self._progress: asyncio.Condition | None = None
         self.attempts = 0  # connection attempts so far
         self.logins = 0  # successful logins so far
 
@@ -153,9 +153,7 @@ class AmiListener:
     async def run(self) -> None:
         """Connect, listen and reconnect until ``stop()``; raise ``AmiLoginError`` when Asterisk
         refuses the credentials. Events already mapped are delivered before it returns."""
-        self._stopping = asyncio.Event()
         self._queue = asyncio.Queue()
-        self._progress = asyncio.Condition()
         deliverer = asyncio.create_task(self._deliver_forever())
         try:
             await self._connect_forever()
@@ -163,19 +161,17 @@ class AmiListener:
             await self._drain(deliverer)
 
     def stop(self) -> None:
-        if self._stopping is not None:
-            self._stopping.set()
+        """Stop listening (from the listener's event loop; ``loop.call_soon_threadsafe``
+        from elsewhere)."""
+        self._stopping.set()
 
     async def wait_for_attempts(self, count: int) -> None:
         """Return once ``count`` connection attempts have ended (in success or failure)."""
-        while self._progress is None:
-            await asyncio.sleep(0)
         async with self._progress:
             await self._progress.wait_for(lambda: self.attempts >= count)
 
     # --- connection -----------------------------------------------------------------------
     async def _connect_forever(self) -> None:
-        assert self._stopping is not None
         delay = self.backoff_initial
         while not self._stopping.is_set():
             logins = self.logins
@@ -199,13 +195,11 @@ class AmiListener:
             delay = min(delay * 2, self.backoff_max)
 
     async def _count_attempt(self) -> None:
-        assert self._progress is not None
         async with self._progress:
             self.attempts += 1
             self._progress.notify_all()
 
     async def _session(self) -> None:
-        assert self._stopping is not None
         loop = asyncio.get_running_loop()
         lost: asyncio.Future[Any] = loop.create_future()
 
@@ -281,7 +275,6 @@ class AmiListener:
         raise AmiConnectionLost(f"no answer to {action['Action']} in {timeout:g} s")
 
     async def _wait_stopping(self, seconds: float) -> None:
-        assert self._stopping is not None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
 

@@ -14,8 +14,9 @@ API_Documentation/AMI_Events/…) and the channel snapshot of main/manager_chann
 these events with the same headers; they differ in the AMI version of the greeting.
 
 A script is one list of steps per connection: an event (a list of header pairs), raw bytes,
-``DROP`` (the server closes the connection, as a restart of Asterisk would) or ``WAIT_PING``
-(the server waits for the client's next Ping before going on).
+or ``DROP`` (the server closes the connection, as a restart of Asterisk would). Connections listed
+in ``deaf`` stop answering actions after the login, as a hung Asterisk or a half-open TCP link
+would.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ AMI_VERSIONS = {"18": "7.0.3", "20": "9.0.0"}
 Header = tuple[str, str]
 Event = list[Header]
 DROP = "drop"
-WAIT_PING = "wait-ping"
 Step = Event | bytes | str
 
 
@@ -54,12 +54,12 @@ class AmiPeer:
     logins: int = 0
     failed_logins: int = 0
     actions: list[dict[str, str]] = field(default_factory=list)
+    deaf: set[int] = field(default_factory=set)  # connections (by login) that stop answering
 
     def __post_init__(self) -> None:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-        self._ping = asyncio.Condition()
-        self._pings = 0
+        self.pings = 0
         self.played = asyncio.Event()  # every script has been played to its end
 
     async def __aenter__(self) -> AmiPeer:
@@ -78,6 +78,7 @@ class AmiPeer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         player: asyncio.Task[None] | None = None
+        session: int | None = None  # which login this connection is
         try:
             writer.write(f"Asterisk Call Manager/{AMI_VERSIONS[self.version]}\r\n".encode())
             await writer.drain()
@@ -88,13 +89,16 @@ class AmiPeer:
                     return
                 action = self._parse(raw)
                 self.actions.append(action)
-                reply, script = await self._answer(action)
+                if session in self.deaf:
+                    continue
+                reply, script = self._answer(action)
                 writer.write(encode(reply))
                 refused = reply[0] == ("Response", "Error")
                 if action.get("action", "").lower() == "login" and refused:
                     await writer.drain()
                     return  # Asterisk closes the session after a refused login
                 if script is not None:
+                    session = self.logins - 1
                     writer.write(encode(self._fully_booted()))
                     player = asyncio.create_task(self._play(script, writer))
                 await writer.drain()
@@ -115,7 +119,7 @@ class AmiPeer:
                 action[key.lower()] = value
         return action
 
-    async def _answer(self, action: dict[str, str]) -> tuple[list[Header], list[Step] | None]:
+    def _answer(self, action: dict[str, str]) -> tuple[list[Header], list[Step] | None]:
         name = action.get("action", "").lower()
         action_id = [("ActionID", action["actionid"])] if "actionid" in action else []
         if name == "login":
@@ -132,9 +136,7 @@ class AmiPeer:
             self.failed_logins += 1
             return [("Response", "Error"), *action_id, ("Message", "Authentication failed")], None
         if name == "ping":
-            async with self._ping:
-                self._pings += 1
-                self._ping.notify_all()
+            self.pings += 1
             return [
                 ("Response", "Success"),
                 *action_id,
@@ -160,12 +162,6 @@ class AmiPeer:
                 await writer.drain()
                 writer.transport.abort()
                 break
-            if step == WAIT_PING:
-                await writer.drain()
-                async with self._ping:
-                    seen = self._pings
-                    await self._ping.wait_for(lambda seen=seen: self._pings > seen)  # type: ignore[misc]
-                continue
             writer.write(step if isinstance(step, bytes) else encode(step))  # type: ignore[arg-type]
         with contextlib.suppress(ConnectionError):
             await writer.drain()
@@ -472,13 +468,22 @@ class Scripted:
 
 
 def _arrive(
-    pbx: Pbx, number: str, *, language: str, service: str, queue: str, with_vars: bool
+    pbx: Pbx,
+    number: str,
+    *,
+    language: str,
+    service: str,
+    queue: str,
+    with_vars: bool,
+    channelvars: bool = False,
 ) -> tuple[Channel, list[Event]]:
     caller = pbx.caller(number)
     events = [pbx.newchannel(caller)]
     caller.state = "Up"
     caller.context, caller.exten = "qoldau-ivr", "s"  # the IVR menu runs at "s"
-    if with_vars:
+    if channelvars:  # manager.conf channelvars: every event of the channel carries them
+        caller.variables = {"QOLDAU_LANG": language, "QOLDAU_SERVICE": service}
+    elif with_vars:
         events += [
             pbx.varset(caller, "QOLDAU_LANG", language),
             pbx.varset(caller, "QOLDAU_SERVICE", service),
@@ -509,10 +514,18 @@ def answered_call(
     language: str = "kk",
     service: str = "00012",
     reason: str = "caller",
+    channelvars: bool = False,
 ) -> Scripted:
-    """IVR (language, service) → queue → an operator answers → the caller hangs up."""
+    """IVR (language, service) → queue → an operator answers → the caller hangs up. The IVR's
+    variables come as VarSet events, or with ``channelvars`` as ChanVariable headers."""
     caller, events = _arrive(
-        pbx, number, language=language, service=service, queue=queue, with_vars=True
+        pbx,
+        number,
+        language=language,
+        service=service,
+        queue=queue,
+        with_vars=True,
+        channelvars=channelvars,
     )
     agent, answered = _answer(pbx, caller, queue, interface, member)
     events += answered

@@ -59,10 +59,15 @@ def listener_for(peer: AmiPeer, sink: Any, **options: Any) -> AmiListener:
 
 
 async def collect(
-    scripts: list[list[Step]], barrier_id: str, *, version: str = "20", **options: Any
+    scripts: list[list[Step]],
+    barrier_id: str,
+    *,
+    version: str = "20",
+    deaf: set[int] | None = None,
+    **options: Any,
 ) -> tuple[list[CallEvent], AmiPeer]:
     """Play the scripts (one per connection), wait for the barrier call, return the events."""
-    async with AmiPeer(scripts=scripts, version=version) as peer:
+    async with AmiPeer(scripts=scripts, version=version, deaf=deaf or set()) as peer:
         sink = RecordingSink()
         listener = listener_for(peer, sink, **options)
         task = asyncio.create_task(listener.run())
@@ -232,7 +237,15 @@ def test_two_concurrent_calls_interleaved() -> None:
     first = Pbx(epoch=1764806400)
     second = Pbx(clock=Clock(micros=first.clock.micros + 100_000), epoch=1764806401)
     a = ami_peer.answered_call(first, "+77011111111", interface="PJSIP/1001", member="Aidos")
-    b = ami_peer.answered_call(second, "+77012222222", queue="business", interface="PJSIP/1002")
+    b = ami_peer.answered_call(
+        second,
+        "+77012222222",
+        queue="business",
+        interface="PJSIP/1002",
+        language="ru",
+        service="00099",
+        channelvars=True,
+    )
     mixed = ami_peer.interleave(a.events, b.events)
     assert mixed != a.events + b.events  # really interleaved
     steps, end = script(first, mixed)
@@ -248,6 +261,10 @@ def test_two_concurrent_calls_interleaved() -> None:
             ("ended", queue, operator),
         ]
         assert own[0].caller == call.caller.number
+    arrived = {e.call_id: e for e in events if e.kind is K.ARRIVED}
+    arrived_a, arrived_b = arrived[a.call_id], arrived[b.call_id]
+    assert (arrived_a.language, arrived_a.service) == ("kk", "00012")  # from VarSet
+    assert (arrived_b.language, arrived_b.service) == ("ru", "00099")  # from ChanVariable
     assert len(events) == 10
     assert [e.call_id for e in events] != [a.call_id] * 5 + [b.call_id] * 5
     assert_ordered(events)
@@ -281,6 +298,23 @@ def test_reconnect_mid_call_loses_and_repeats_nothing() -> None:
     assert {e.call_id for e in events} == {call.call_id}
     assert_ordered(events)
     assert peer.logins == 2
+
+
+def test_a_link_that_stops_answering_ping_is_reconnected() -> None:
+    """After the login the first connection goes deaf (a hung Asterisk, a half-open link): the
+    unanswered Ping makes the listener reconnect, and the call goes on over the second one."""
+    pbx = Pbx()
+    call = ami_peer.answered_call(pbx)
+    first: list[Step] = list(call.events[:5])
+    steps, end = script(pbx, call.events[5:])
+    events, peer = run(
+        collect([first, steps], end, deaf={0}, ping_interval=0.05, ping_timeout=0.05)
+    )
+
+    assert [e.kind for e in events] == [K.ARRIVED, K.QUEUED, K.OFFERED, K.ANSWERED, K.ENDED]
+    assert peer.logins == 2
+    assert any(a.get("action") == "Ping" for a in peer.actions)
+    assert_ordered(events)
 
 
 def test_the_listener_retries_until_asterisk_listens() -> None:

@@ -22,11 +22,11 @@ from qoldau.telephony.ports import CallEvent, CallEventSink
 SERVICES = "qoldau.telephony.services"
 
 
-def load_ingest() -> Callable[[CallEvent], Any]:
+def load_ingest() -> Callable[..., Any]:
     """``telephony.services.call_event_ingest``, imported only when the listener starts."""
     try:
         services = importlib.import_module(SERVICES)
-        ingest: Callable[[CallEvent], Any] = services.call_event_ingest
+        ingest: Callable[..., Any] = services.call_event_ingest
     except (ImportError, AttributeError) as exc:
         raise CommandError(
             f"{SERVICES}.call_event_ingest is not available ({exc}); the AMI listener has "
@@ -35,13 +35,13 @@ def load_ingest() -> Callable[[CallEvent], Any]:
     return ingest
 
 
-def ingest_sink(ingest: Callable[[CallEvent], Any]) -> CallEventSink:
+def ingest_sink(ingest: Callable[..., Any]) -> CallEventSink:
     """The ORM is synchronous: each event is stored on Django's one sync thread, with stale
     database connections closed first, as a request would."""
 
     def store(event: CallEvent) -> None:
         close_old_connections()
-        ingest(event)
+        ingest(event=event)  # by keyword: services take keyword-only arguments
 
     store_on_sync_thread = sync_to_async(store, thread_sensitive=True)
 

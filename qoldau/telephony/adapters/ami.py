@@ -183,6 +183,9 @@ class AmiListener:
                 logger.warning(
                     "AMI %s:%s unavailable (%s)", self.host, self.port, exc or type(exc).__name__
                 )
+            except Exception:
+                # Whatever else broke this connection, the next one may work: keep the line up.
+                logger.exception("AMI session with %s:%s failed", self.host, self.port)
             finally:
                 await self._count_attempt()
             if self._stopping.is_set():

@@ -27,6 +27,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+# The AMI version each Asterisk line reports in its greeting. Illustrative: not checked against
+# the Asterisk sources, and the adapter reads the greeting only to log it.
 AMI_VERSIONS = {"18": "7.0.3", "20": "9.0.0"}
 
 Header = tuple[str, str]
@@ -60,7 +62,6 @@ class AmiPeer:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.pings = 0
-        self.played = asyncio.Event()  # every script has been played to its end
 
     async def __aenter__(self) -> AmiPeer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -126,8 +127,6 @@ class AmiPeer:
             if action.get("username") == self.username and action.get("secret") == self.secret:
                 script = self.scripts[self.logins] if self.logins < len(self.scripts) else []
                 self.logins += 1
-                if self.logins >= len(self.scripts) and not script:
-                    self.played.set()
                 return [
                     ("Response", "Success"),
                     *action_id,
@@ -165,8 +164,6 @@ class AmiPeer:
             writer.write(step if isinstance(step, bytes) else encode(step))  # type: ignore[arg-type]
         with contextlib.suppress(ConnectionError):
             await writer.drain()
-        if self.logins >= len(self.scripts):
-            self.played.set()
 
 
 # --- scripted calls, as Asterisk emits them -------------------------------------------------

@@ -57,6 +57,7 @@ class AmiPeer:
     failed_logins: int = 0
     actions: list[dict[str, str]] = field(default_factory=list)
     deaf: set[int] = field(default_factory=set)  # connections (by login) that stop answering
+    chunk: int = 0  # write events in pieces of this many bytes (0: whole)
 
     def __post_init__(self) -> None:
         self._server: asyncio.Server | None = None
@@ -161,7 +162,13 @@ class AmiPeer:
                 await writer.drain()
                 writer.transport.abort()
                 break
-            writer.write(step if isinstance(step, bytes) else encode(step))  # type: ignore[arg-type]
+            data = step if isinstance(step, bytes) else encode(step)  # type: ignore[arg-type]
+            if not self.chunk:
+                writer.write(data)
+                continue
+            for start in range(0, len(data), self.chunk):
+                writer.write(data[start : start + self.chunk])
+                await writer.drain()
         with contextlib.suppress(ConnectionError):
             await writer.drain()
 
@@ -473,8 +480,10 @@ def _arrive(
     queue: str,
     with_vars: bool,
     channelvars: bool = False,
+    caller_name: str = "<unknown>",
 ) -> tuple[Channel, list[Event]]:
     caller = pbx.caller(number)
+    caller.caller_name = caller_name
     events = [pbx.newchannel(caller)]
     caller.state = "Up"
     caller.context, caller.exten = "qoldau-ivr", "s"  # the IVR menu runs at "s"
@@ -512,6 +521,7 @@ def answered_call(
     service: str = "00012",
     reason: str = "caller",
     channelvars: bool = False,
+    caller_name: str = "<unknown>",
 ) -> Scripted:
     """IVR (language, service) → queue → an operator answers → the caller hangs up. The IVR's
     variables come as VarSet events, or with ``channelvars`` as ChanVariable headers."""
@@ -523,6 +533,7 @@ def answered_call(
         queue=queue,
         with_vars=True,
         channelvars=channelvars,
+        caller_name=caller_name,
     )
     agent, answered = _answer(pbx, caller, queue, interface, member)
     events += answered

@@ -64,10 +64,12 @@ async def collect(
     *,
     version: str = "20",
     deaf: set[int] | None = None,
+    chunk: int = 0,
     **options: Any,
 ) -> tuple[list[CallEvent], AmiPeer]:
     """Play the scripts (one per connection), wait for the barrier call, return the events."""
-    async with AmiPeer(scripts=scripts, version=version, deaf=deaf or set()) as peer:
+    peer = AmiPeer(scripts=scripts, version=version, deaf=deaf or set(), chunk=chunk)
+    async with peer:
         sink = RecordingSink()
         listener = listener_for(peer, sink, **options)
         task = asyncio.create_task(listener.run())
@@ -307,9 +309,7 @@ def test_a_link_that_stops_answering_ping_is_reconnected() -> None:
     call = ami_peer.answered_call(pbx)
     first: list[Step] = list(call.events[:5])
     steps, end = script(pbx, call.events[5:])
-    events, peer = run(
-        collect([first, steps], end, deaf={0}, ping_interval=0.05, ping_timeout=0.05)
-    )
+    events, peer = run(collect([first, steps], end, deaf={0}, ping_interval=0.2, ping_timeout=0.2))
 
     assert [e.kind for e in events] == [K.ARRIVED, K.QUEUED, K.OFFERED, K.ANSWERED, K.ENDED]
     assert peer.logins == 2
@@ -349,6 +349,30 @@ def test_the_listener_retries_until_asterisk_listens() -> None:
     assert [e.kind for e in events] == [K.ARRIVED, K.QUEUED, K.OFFERED, K.ANSWERED, K.ENDED]
     assert {e.call_id for e in events} == {call_id}
     assert attempts >= 4
+
+
+def test_messages_split_across_reads_are_read_whole(caplog: pytest.LogCaptureFixture) -> None:
+    """Written 7 bytes at a time: a header, a message end and a Kazakh name in UTF-8 are cut
+    between reads, and still nothing is lost or garbled."""
+    pbx = Pbx()
+    call = ami_peer.answered_call(pbx, "+77014443322", caller_name="Әйгерім Нұрланқызы")
+    assert "Әйгерім".encode() in b"".join(ami_peer.encode(e) for e in call.events)
+    steps, end = script(pbx, call)
+    names: list[Any] = []
+
+    class Spy(AmiMapper):
+        def feed(self, headers: Any) -> list[CallEvent]:
+            names.append(headers.get("CallerIDName"))
+            return super().feed(headers)
+
+    with caplog.at_level(logging.WARNING, logger="qoldau.telephony.adapters"):
+        events, _ = run(collect([steps], end, chunk=7, mapper=Spy()))
+
+    assert [e.kind for e in events] == [K.ARRIVED, K.QUEUED, K.OFFERED, K.ANSWERED, K.ENDED]
+    assert events[0].caller == "+77014443322"
+    assert names.count("Әйгерім Нұрланқызы") >= 6  # every event of the caller's channel
+    assert [r.getMessage() for r in caplog.records] == []
+    assert_ordered(events)
 
 
 # --- refusals and malformed input ---------------------------------------------------------------

@@ -299,6 +299,16 @@ APPEALS_MONITORING_ADAPTER = env.string(
 APPEALS_MONITORING_URL = env.string("APPEALS_MONITORING_URL", "")
 APPEALS_MONITORING_TOKEN = env.string("APPEALS_MONITORING_TOKEN", "")
 APPEALS_MONITORING_TIMEOUT = env.integer("APPEALS_MONITORING_TIMEOUT", 5)
+
+# --- telephony (R16; docs/telephony-ami.md) --------------------------------------------------
+# The Asterisk manager interface that `qoldau ami` listens to: the manager.conf user Qoldau logs
+# in as, and the dialplan contexts whose extensions are queue names (a transfer there is a
+# transfer to a queue).
+TELEPHONY_AMI_HOST = env.string("TELEPHONY_AMI_HOST", "127.0.0.1")
+TELEPHONY_AMI_PORT = env.integer("TELEPHONY_AMI_PORT", 5038)
+TELEPHONY_AMI_USERNAME = env.string("TELEPHONY_AMI_USERNAME", "")
+TELEPHONY_AMI_SECRET = env.string("TELEPHONY_AMI_SECRET", "")
+TELEPHONY_AMI_QUEUE_CONTEXTS = env.strings("TELEPHONY_AMI_QUEUE_CONTEXTS", ["qoldau-queues"])
 # The public form's rate limit counts in the cache: with several processes use a shared one.
 CACHES = {
     "default": (

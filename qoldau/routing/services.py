@@ -190,8 +190,18 @@ def _skill_code(attributes: dict[str, Any]) -> str:
     return code or ""
 
 
-def task_submit(*, channel: str, ref: str, attributes: dict[str, Any], priority: int = 0) -> Task:
-    """Put work in its queue and offer it at once (idempotent by channel and reference)."""
+def task_submit(
+    *,
+    channel: str,
+    ref: str,
+    attributes: dict[str, Any],
+    priority: int = 0,
+    offer: bool = True,
+) -> Task:
+    """Put work in its queue and offer it at once (idempotent by channel and reference).
+
+    ``offer=False`` records work that someone else distributes (a PBX with its own queues):
+    the caller assigns it with ``task_assign`` when the PBX says who answered."""
     attributes = {k: v for k, v in attributes.items() if v not in ("", None)}
     attributes["skill"] = _skill_code(attributes)
     now = clock.now()
@@ -214,7 +224,8 @@ def task_submit(*, channel: str, ref: str, attributes: dict[str, Any], priority:
                 )
         except IntegrityError:
             return Task.objects.get(channel=channel, ref=ref)
-        task_dispatch(task=task)
+        if offer:
+            task_dispatch(task=task)
     return task
 
 
@@ -457,6 +468,7 @@ def task_requeue(
     attributes: dict[str, Any] | None = None,
     queue_code: str = "",
     to_operator: Operator | None = None,
+    offer: bool = True,
 ) -> Task | None:
     """A transfer by competence (R12): the work leaves its operator and waits again, in the
     queue the new attributes (or ``queue_code``) choose; or goes straight to ``to_operator``."""
@@ -501,6 +513,8 @@ def task_requeue(
                 "priority",
             ]
         )
+        if not offer:
+            return task
         if to_operator is not None:
             reservation = _reserve(task, to_operator.pk, plan)
             if reservation is not None:

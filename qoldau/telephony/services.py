@@ -28,7 +28,7 @@ from qoldau.routing import services as routing
 from qoldau.routing.enums import WorkChannel
 from qoldau.routing.models import Operator
 from qoldau.routing.selectors import routing_queue_exists
-from qoldau.telephony.control import command_send
+from qoldau.telephony.control import command_send, control_mode
 from qoldau.telephony.enums import FINISHED, CallState
 from qoldau.telephony.folding import CallFacts, FoldEvent, fold
 from qoldau.telephony.models import CallRecord, CallTransfer, StoredCallEvent
@@ -228,16 +228,16 @@ def _route(
 ) -> None:
     """Tell the router what this event changed (each call is idempotent on its side)."""
     ref = call.call_id
-    if created and not facts.finished:
-        routing.task_submit(
-            channel=WorkChannel.VOICE,
-            ref=ref,
-            attributes={
-                "language": call.language,
-                "service": call.service.register_number if call.service else "",
-                "line": call.line,
-            },
-        )
+    # With control of the PBX the router offers the call; without it the PBX's own queues
+    # distribute calls and the router only follows who answered.
+    routed_here = bool(control_mode())
+    attributes = {
+        "language": call.language,
+        "service": call.service.register_number if call.service else "",
+        "line": call.line,
+    }
+    if created and not facts.finished and routed_here:
+        routing.task_submit(channel=WorkChannel.VOICE, ref=ref, attributes=attributes)
     if facts.finished:
         if before_state not in FINISHED:
             routing.task_finish(channel=WorkChannel.VOICE, ref=ref, canceled=facts.abandoned)
@@ -250,12 +250,17 @@ def _route(
             ref=ref,
             queue_code=last.to_queue,
             to_operator=target,
+            offer=routed_here,
         )
     if (
         call.state == CallState.TALKING
         and operator is not None
         and (before_state != CallState.TALKING or before_operator != operator.user_id)
     ):
+        if not routed_here:
+            routing.task_submit(
+                channel=WorkChannel.VOICE, ref=ref, attributes=attributes, offer=False
+            )
         routing.task_assign(channel=WorkChannel.VOICE, ref=ref, operator=operator)
 
 

@@ -8,6 +8,7 @@ import random
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from qoldau.core.errors import Conflict, ValidationFailed
 from qoldau.routing.enums import Presence, TaskState
@@ -30,7 +31,9 @@ def ev(call: str, seq: int, kind: CallEventKind, seconds: float, **fields: Any) 
 
 @pytest.fixture
 def queue() -> Any:
-    return make_queue("all", steps=[{"skill_mode": "any", "members_only": False}])
+    """Qoldau routes the calls (it controls the PBX), as in the demo and with the webhook."""
+    with override_settings(TELEPHONY_CONTROL="webhook", TELEPHONY_CONTROL_URL="https://pbx/"):
+        yield make_queue("all", steps=[{"skill_mode": "any", "members_only": False}])
 
 
 def answered_call(call: str, operator: Operator) -> list[CallEvent]:
@@ -183,3 +186,31 @@ def test_many_calls_never_share_an_operator(queue: Any) -> None:
     assert busy == 3
     assert Task.objects.filter(state=TaskState.RESERVED).count() == 3
     assert Task.objects.filter(state=TaskState.PENDING).count() == 3
+
+
+def test_when_the_pbx_distributes_calls_the_router_only_follows() -> None:
+    """Without control of the PBX (Asterisk's own queues), nobody is offered the call; the
+    operator who answered gets the task, and the end frees them."""
+    make_queue("all", steps=[{"skill_mode": "any", "members_only": False}])
+    op = make_operator(languages={"kk": 5})
+    call_event_ingest(ev("p1", 1, CallEventKind.ARRIVED, 0, language="kk"))
+    assert not Task.objects.filter(ref="p1").exists()
+    call_event_ingest(ev("p1", 2, CallEventKind.ANSWERED, 9, operator=op.extension))
+    task = Task.objects.get(ref="p1")
+    assert task.state == TaskState.ASSIGNED
+    assert task.assigned_to == op
+    call_event_ingest(ev("p1", 3, CallEventKind.ENDED, 99))
+    task.refresh_from_db()
+    op.refresh_from_db()
+    assert task.state == TaskState.COMPLETED
+    assert op.presence == Presence.WRAP_UP
+
+
+def test_routed_calls_send_the_pbx_its_commands(queue: Any) -> None:
+    from qoldau.core.models import OutboxMessage
+
+    op = make_operator(languages={"kk": 5})
+    call_event_ingest(ev("w1", 1, CallEventKind.ARRIVED, 0, language="kk"))
+    offer = OutboxMessage.objects.get(channel="cti")
+    assert offer.subject == "offer"
+    assert f'"extension": "{op.extension}"' in offer.body

@@ -81,6 +81,11 @@ _APPEALS = NavItem(
     pgettext_lazy("navigation", "Appeals"),
     _("Register appeals and follow their deadlines."),
 )
+_OPERATORS = NavItem(
+    "routing:operators",
+    pgettext_lazy("navigation", "Operators"),
+    _("Operators' presence, competences and queues; trainings that grant competences."),
+)
 _APPEAL_QUEUES = NavItem(
     "appeals:queue",
     pgettext_lazy("navigation", "Appeal queues"),
@@ -119,6 +124,7 @@ NAVIGATION: dict[str, RoleSection] = {
                 pgettext_lazy("navigation", "Queues and wallboard"),
                 _("Calls waiting, operators' presence and the answer time, live."),
             ),
+            _OPERATORS,
             _APPEALS,
             _APPEAL_QUEUES,
             _KNOWLEDGE_SEARCH,

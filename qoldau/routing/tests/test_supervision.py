@@ -1,0 +1,126 @@
+"""Supervisors move operators between queues and record trainings that grant competences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from qoldau.accounts.enums import Role
+from qoldau.audit.models import AuditEvent
+from qoldau.core import clock
+from qoldau.core.errors import PermissionDenied, ValidationFailed
+from qoldau.registry.tests.factories import PASSWORD, OrganisationFactory, make_user
+from qoldau.routing.admin_services import queue_member_set, training_record
+from qoldau.routing.enums import SkillSource
+from qoldau.routing.models import OperatorSkill, QueueMember, Training
+from qoldau.routing.tests.factories import make_operator, make_queue, make_skill
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def supervisor() -> Any:
+    return make_user(organisation=None, roles=[Role.SUPERVISOR])
+
+
+def test_a_supervisor_moves_an_operator_between_queues(supervisor: Any) -> None:
+    kk = make_queue("kk")
+    ru = make_queue("ru")
+    op = make_operator(queues=[kk])
+    queue_member_set(actor=supervisor, queue_id=kk.pk, operator_id=op.pk, member=False)
+    queue_member_set(actor=supervisor, queue_id=ru.pk, operator_id=op.pk, member=True)
+    assert list(QueueMember.objects.filter(operator=op).values_list("queue__code", flat=True)) == [
+        "ru"
+    ]
+    assert AuditEvent.objects.filter(action="routing.queue_member_add").count() == 1
+
+
+def test_an_operator_cannot_move_people_between_queues() -> None:
+    kk = make_queue("kk")
+    op = make_operator()
+    with pytest.raises(PermissionDenied):
+        queue_member_set(actor=op.user, queue_id=kk.pk, operator_id=op.pk, member=True)
+    assert not QueueMember.objects.exists()
+
+
+def test_passing_a_training_grants_its_competence(supervisor: Any) -> None:
+    skill = make_skill("eds")
+    passed = make_operator()
+    failed = make_operator()
+    trainer = OrganisationFactory.create()
+    training_record(
+        actor=supervisor,
+        topic_kk="ЭЦҚ",
+        topic_ru="ЭЦП",
+        trainer_id=trainer.pk,
+        held_on=clock.local_date() - dt.timedelta(days=1),
+        skill_id=skill.pk,
+        skill_level=4,
+        results={passed.pk: "passed", failed.pk: "failed"},
+    )
+    granted = OperatorSkill.objects.get(operator=passed, skill=skill)
+    assert granted.level == 4
+    assert granted.source == SkillSource.TRAINING
+    assert not OperatorSkill.objects.filter(operator=failed).exists()
+
+
+def test_a_bad_training_names_every_field_and_stores_nothing(supervisor: Any) -> None:
+    skill = make_skill("eds")
+    op = make_operator()
+    with pytest.raises(ValidationFailed) as caught:
+        training_record(
+            actor=supervisor,
+            topic_kk="",
+            topic_ru="",
+            trainer_id=OrganisationFactory.create().pk,
+            held_on=clock.local_date() + dt.timedelta(days=3),
+            skill_id=skill.pk,
+            skill_level=9,
+            results={op.pk: "maybe"},
+        )
+    fields = {e.field for e in caught.value.errors}
+    assert fields == {"topic_kk", "topic_ru", "held_on", "skill_level", "results"}
+    assert not Training.objects.exists()
+    assert not OperatorSkill.objects.exists()
+
+
+def _signed_in(user: Any) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_operators_page_and_queue_toggle(supervisor: Any, language: str) -> None:
+    queue = make_queue("kk")
+    op = make_operator()
+    client = _signed_in(supervisor)
+    page = client.get(f"/{language}/routing/operators/")
+    assert page.status_code == 200
+    assert str(op) in page.content.decode()
+    moved = client.post(
+        f"/{language}/routing/operators/queues/",
+        {"queue": queue.pk, "operator": op.pk, "member": "1"},
+    )
+    assert moved.status_code == 302
+    assert QueueMember.objects.filter(queue=queue, operator=op).exists()
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.RESPONSIBLE_PERSON, Role.RECIPIENT])
+def test_others_are_refused_the_supervisor_pages(role: str) -> None:
+    user = make_user(organisation=None, roles=[role])
+    client = _signed_in(user)
+    assert client.get("/ru/routing/operators/").status_code == 403
+    assert client.get("/ru/routing/trainings/new/").status_code == 403
+
+
+def test_the_training_form_shows_field_errors_in_kazakh(supervisor: Any) -> None:
+    client = _signed_in(supervisor)
+    response = client.post("/kk/routing/trainings/new/", {"topic_kk": "", "held_on": "x"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Оқыту күнін көрсетіңіз." in body
+    assert not Training.objects.exists()

@@ -8,6 +8,8 @@ class AppealsConfig(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self) -> None:
+        from qoldau.appeals.distribution import distribution_subscribe
         from qoldau.appeals.mail_intake import subscribe_to_mail
 
         subscribe_to_mail()
+        distribution_subscribe()

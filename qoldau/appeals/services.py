@@ -19,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from qoldau.accounts.access import access_require_role
 from qoldau.accounts.enums import Role
 from qoldau.appeals.deadlines import reply_rule_code
+from qoldau.appeals.distribution import (
+    appeal_distribute,
+    appeal_distribution_done,
+    appeal_distribution_transfer,
+)
 from qoldau.appeals.enums import Category, Channel, HandoffKind, LinkKind, Status
 from qoldau.appeals.inputs import AppealInput, clean_appeal_input
 from qoldau.appeals.models import (
@@ -199,6 +204,7 @@ def appeal_register_cleaned(*, actor: Any, cleaned: AppealInput, acknowledge: bo
             target=appeal,
             changes={"number": appeal.number, "channel": appeal.channel},
         )
+        appeal_distribute(appeal)
         if acknowledge and appeal.applicant_email:
             appeal_acknowledge(appeal=appeal)
     return appeal
@@ -243,11 +249,19 @@ def appeal_take(*, actor: Any, appeal_id: int) -> Appeal:
     access_require_role(actor, *WORKER_ROLES)
     with _durable():
         appeal = _locked(appeal_id)
-        appeal.assigned_to = actor
-        appeal.assigned_group = ""
-        _move(appeal, action="take", actor=actor, extra_fields=["assigned_to", "assigned_group"])
-        appeal_event_add(appeal=appeal, code="taken", actor=actor, public=False)
+        appeal_take_in_transaction(appeal=appeal, actor=actor)
     return appeal
+
+
+def appeal_take_in_transaction(*, appeal: Appeal, actor: Any, strict: bool = True) -> None:
+    """Take a locked appeal into work (the desk's accepted offer comes here, not strict: an
+    appeal already taken by hand stays as it is)."""
+    if not strict and transition_target("take", appeal.status) is None:
+        return
+    appeal.assigned_to = actor
+    appeal.assigned_group = ""
+    _move(appeal, action="take", actor=actor, extra_fields=["assigned_to", "assigned_group"])
+    appeal_event_add(appeal=appeal, code="taken", actor=actor, public=False)
 
 
 def appeal_answer(*, actor: Any, appeal_id: int, text: str) -> Appeal:
@@ -260,6 +274,7 @@ def appeal_answer(*, actor: Any, appeal_id: int, text: str) -> Appeal:
         appeal = _locked(appeal_id)
         appeal.answer = text
         _move(appeal, action="answer", actor=actor, extra_fields=["answer"])
+        appeal_distribution_done(appeal)
         appeal_event_add(appeal=appeal, code="answered", actor=actor)
         if appeal.applicant_email:
             notification_queue(
@@ -291,6 +306,7 @@ def appeal_refer(
     with _durable():
         appeal = _locked(appeal_id)
         _move(appeal, action="refer", actor=actor)
+        appeal_distribution_done(appeal)
         handoff = Handoff.objects.create(
             appeal=appeal,
             kind=HandoffKind.REFERRAL,
@@ -333,6 +349,7 @@ def appeal_forward_complaint(
         if appeal.category != Category.COMPLAINT:
             raise Conflict("not_a_complaint", _("Only a complaint is forwarded to a body."))
         _move(appeal, action="forward", actor=actor)
+        appeal_distribution_done(appeal)
         handoff = Handoff.objects.create(
             appeal=appeal,
             kind=HandoffKind.FORWARD,
@@ -386,6 +403,7 @@ def appeal_transfer(
         _move(
             appeal, action="transfer", actor=actor, extra_fields=["assigned_to", "assigned_group"]
         )
+        appeal_distribution_transfer(appeal, to_user)
         handoff = Handoff.objects.create(
             appeal=appeal,
             kind=HandoffKind.TRANSFER,
@@ -423,6 +441,7 @@ def appeal_close(*, actor: Any, appeal_id: int, measures_taken: str) -> Appeal:
         appeal = _locked(appeal_id)
         appeal.measures_taken = measures_taken
         _move(appeal, action="close", actor=actor, extra_fields=["measures_taken"])
+        appeal_distribution_done(appeal)
         appeal_event_add(appeal=appeal, code="closed", actor=actor)
         if appeal.applicant_email and appeal.channel != Channel.PHONE:
             notification_queue(
@@ -502,6 +521,7 @@ def appeal_merge(*, actor: Any, appeal_id: int, into_number: str) -> Appeal:
         appeal = _locked(appeal_id)
         appeal.merged_into = target
         _move(appeal, action="merge", actor=actor, extra_fields=["merged_into"])
+        appeal_distribution_done(appeal)
         AppealLink.objects.get_or_create(
             from_appeal=appeal,
             to_appeal=target,

@@ -429,3 +429,34 @@ class CallAppeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id}:{self.appeal_id}"
+
+
+class AppealRating(models.Model):
+    """The applicant's five-point rating of a written appeal's handling (R13, p.13), asked for
+    by a link sent when the appeal is closed; one per appeal, given once."""
+
+    appeal = models.OneToOneField(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="rating"
+    )
+    token = models.CharField(_("link token"), max_length=64, unique=True, editable=False)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("asked"))
+    expires_at = models.DateTimeField(_("link valid until"))
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rating of an appeal")
+        verbose_name_plural = _("ratings of appeals")
+        indexes = [models.Index(fields=["rated_at"], name="appeals_rating_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.score}"

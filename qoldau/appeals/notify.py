@@ -20,7 +20,7 @@ from qoldau.core.outbox import outbox_enqueue
 logger = logging.getLogger(__name__)
 
 # Messages the system sends on its own (not an operator's answer): marked per RFC 3834.
-AUTOMATIC = frozenset({"acknowledgement", "transfer", "overdue"})
+AUTOMATIC = frozenset({"acknowledgement", "transfer", "overdue", "rating_request"})
 
 
 def notification_queue(
@@ -80,6 +80,7 @@ def _subjects() -> dict[str, str]:
         "complaint_received": _("A complaint No. %(number)s for your consideration"),
         "overdue": _("Appeal No. %(number)s is overdue"),
         "closed": _("Your appeal No. %(number)s is closed"),
+        "rating_request": _("Rate the answer to your appeal No. %(number)s"),
     }
 
 
@@ -104,6 +105,10 @@ def _bodies() -> dict[str, str]:
         ),
         "overdue": _("The reply to appeal No. %(number)s was due by %(due)s."),
         "closed": _("Your appeal No. %(number)s is closed. Measures taken: %(measures)s"),
+        "rating_request": _(
+            "How well was your appeal No. %(number)s handled? Give it a score from 1 to 5 "
+            "(one click, no sign-in): %(url)s"
+        ),
     }
 
 

@@ -6,4 +6,5 @@ app_name = "public_appeals"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", public_views.public_new, name="new"),
     path("status/", public_views.public_status, name="status"),
+    path("rate/<str:token>/", public_views.public_rate, name="rate"),
 ]

@@ -12,10 +12,13 @@ from django.views.decorators.http import require_http_methods
 from qoldau.appeals.enums import Channel
 from qoldau.appeals.forms import PublicAppealForm, StatusForm, add_domain_errors
 from qoldau.appeals.presentation import deadline_of, event_text
+from qoldau.appeals.ratings import appeal_rate, rating_get
 from qoldau.appeals.selectors import appeal_find_for_applicant
 from qoldau.appeals.services import appeal_register
-from qoldau.core.errors import ValidationFailed
+from qoldau.core import clock
+from qoldau.core.errors import DomainError, NotFound, ValidationFailed
 from qoldau.core.i18n import current_language
+from qoldau.policy.selectors import policy_value
 
 
 def client_address(request: HttpRequest) -> str:
@@ -99,3 +102,37 @@ def public_status(request: HttpRequest) -> HttpResponse:
                 context["deadline"] = deadline_of(appeal)
                 context["events"] = [(e, event_text(e)) for e in appeal.events.all()]
     return render(request, "appeals/public_status.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def public_rate(request: HttpRequest, token: str) -> HttpResponse:
+    """The applicant rates a closed appeal from the link in the e-mail (no sign-in)."""
+    try:
+        rating = rating_get(token=token)
+    except NotFound as exc:
+        return render(request, "appeals/public_rate.html", {"error": exc.message}, status=404)
+    scale = policy_value("rating_scale", clock.now()).as_int()
+    context: dict[str, object] = {
+        "rating": rating,
+        "number": rating.appeal.number,
+        "scores": list(range(1, scale + 1)),
+    }
+    if request.method == "POST":
+        if rate_limited(request, "rate"):
+            context["error"] = _("Too many attempts from your address; try later.")
+            return render(request, "appeals/public_rate.html", context, status=429)
+        try:
+            appeal_rate(
+                token=token,
+                score=request.POST.get("score", ""),
+                comment=request.POST.get("comment", ""),
+            )
+        except ValidationFailed as exc:
+            context["error"] = exc.errors[0].message % exc.errors[0].params
+            context["field"] = exc.errors[0].field
+            return render(request, "appeals/public_rate.html", context, status=422)
+        except DomainError as exc:
+            context["error"] = exc.message
+            return render(request, "appeals/public_rate.html", context, status=409)
+        context["thanks"] = True
+    return render(request, "appeals/public_rate.html", context)

@@ -36,6 +36,7 @@ from qoldau.appeals.models import (
 )
 from qoldau.appeals.notify import notification_queue
 from qoldau.appeals.numbering import next_number
+from qoldau.appeals.ratings import appeal_rating_request
 from qoldau.appeals.transitions import AWAITING_REPLY, transition_target
 from qoldau.audit.services import audit_record
 from qoldau.core import clock
@@ -443,6 +444,7 @@ def appeal_close(*, actor: Any, appeal_id: int, measures_taken: str) -> Appeal:
         _move(appeal, action="close", actor=actor, extra_fields=["measures_taken"])
         appeal_distribution_done(appeal)
         appeal_event_add(appeal=appeal, code="closed", actor=actor)
+        appeal_rating_request(appeal=appeal)
         if appeal.applicant_email and appeal.channel != Channel.PHONE:
             notification_queue(
                 appeal=appeal,

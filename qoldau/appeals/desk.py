@@ -22,6 +22,7 @@ from qoldau.accounts.access import access_require_role
 from qoldau.accounts.enums import Role
 from qoldau.appeals.calls import appeal_register_for_call, call_appeals, caller_history
 from qoldau.appeals.forms import AppealForm, add_domain_errors
+from qoldau.appeals.models import Appeal
 from qoldau.appeals.presentation import mask_phone
 from qoldau.core import clock
 from qoldau.core.errors import DomainError, PermissionDenied, ValidationFailed
@@ -168,10 +169,17 @@ def desk_answer(request: HttpRequest, reservation_id: int) -> HttpResponse:
             request,
             lambda: routing.reservation_reject(actor=request.user, reservation_id=reservation_id),
         )
-    return _run(
-        request,
-        lambda: routing.reservation_accept(actor=request.user, reservation_id=reservation_id),
-    )
+    try:
+        reservation = routing.reservation_accept(actor=request.user, reservation_id=reservation_id)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return _back(request)
+    if reservation.channel != "voice":
+        # A written appeal taken from the desk opens for work.
+        appeal = Appeal.objects.filter(number=reservation.task.ref).first()
+        if appeal is not None:
+            return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))
+    return _back(request)
 
 
 @login_required

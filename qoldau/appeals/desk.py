@@ -73,7 +73,8 @@ def _panel_context(request: HttpRequest, operator: Operator) -> dict[str, Any]:
         context["caller_masked"] = mask_phone(call.caller) or call.caller_raw[:3] + "•••"
         context["waited"] = int((clock.now() - call.arrived_at).total_seconds())
         context["answer_wait"] = int(call.wait_seconds) if call.wait_seconds is not None else None
-    if state.call is not None and call is not None:
+    if call is not None:
+        # Shown already while the phone rings, so the operator answers knowing the caller.
         history = caller_history(call=call)
         context.update(
             history=history,

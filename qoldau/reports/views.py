@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from qoldau.accounts.access import access_require_role
@@ -85,13 +85,21 @@ def _group_rows(
     return rows
 
 
+# The wallboard's own words for presence (short, plural: "2 on a call"), in this app's catalogue.
+PRESENCE_LABELS: Final = {
+    Presence.AVAILABLE: pgettext_lazy("wallboard presence", "available"),
+    Presence.ON_CALL: pgettext_lazy("wallboard presence", "on a call"),
+    Presence.WRAP_UP: pgettext_lazy("wallboard presence", "wrapping up"),
+    Presence.BREAK: pgettext_lazy("wallboard presence", "on a break"),
+    Presence.OFFLINE: pgettext_lazy("wallboard presence", "signed out"),
+}
+
+
 def _presence_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
-    total = sum(counts.values()) or 1
     return [
-        {"code": state.value, "label": state.label, "count": counts[state.value],
-         "share": counts[state.value] / total}
+        {"code": state.value, "label": PRESENCE_LABELS[state], "count": counts[state.value]}
         for state in Presence
-    ]  # fmt: skip
+    ]
 
 
 def _wallboard_context() -> dict[str, Any]:

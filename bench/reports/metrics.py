@@ -66,6 +66,7 @@ COLUMNS = [
     "last_seq",
     "anomalies",
     "updated_at",
+    "rating",
 ]
 TARGET = 30  # the p.7 value seeded in the policy table; the worker reads it from there.
 
@@ -109,7 +110,7 @@ def write_csv(path: Path, calls: int, kind: str, seed: int = 1414) -> dict[str, 
             language = rng.choices([c for c, _w in LANGUAGES], [w for _c, w in LANGUAGES])[0]
             queue = rng.choice(QUEUES)
             roll = rng.random()
-            answered_at = ended_at = ""
+            answered_at = ended_at = rating = ""
             wait: str = ""
             talk: str = ""
             if arrived >= last_moment and roll < 0.5:
@@ -130,6 +131,8 @@ def write_csv(path: Path, calls: int, kind: str, seed: int = 1414) -> dict[str, 
                 answered = arrived + dt.timedelta(seconds=wait_s)
                 answered_at = _stamp(answered, kind)
                 ended_at = _stamp(answered + dt.timedelta(seconds=talk_s), kind)
+                if rng.random() < 0.3:  # about a third of the callers rate the answer (p.13)
+                    rating = str(rng.choice([5, 5, 5, 4, 4, 3, 2, 1]))
             stamp = _stamp(arrived, kind)
             writer.writerow(
                 [
@@ -153,6 +156,7 @@ def write_csv(path: Path, calls: int, kind: str, seed: int = 1414) -> dict[str, 
                     4,
                     "[]",
                     stamp,
+                    rating,
                 ]
             )
     return {"calls": calls, "waiting": waiting}
@@ -249,6 +253,11 @@ def worker(path: Path, kind: str, repeat: int) -> dict[str, Any]:
     timings["wallboard (15/60 min, today, waiting)"], live = _timed(
         lambda: cm.live_figures(now), repeat
     )
+    from qoldau.reports import quality
+
+    timings["quality: month's ratings per line (records, no rollup)"], _ratings = _timed(
+        lambda: quality.rating_table(month, "line"), repeat
+    )
 
     false, true, p = ("false", "true", "%s") if kind == "postgres" else ("0", "1", "%s")
     sql = HAND_SQL.format(
@@ -285,6 +294,7 @@ def worker(path: Path, kind: str, repeat: int) -> dict[str, Any]:
         "hand": _totals(hand_rows),
         "live_waiting": live.waiting.calls,
         "days": len(_days),
+        "rated": _ratings.total.rated,
     }
 
 

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "qoldau.routing",
     "qoldau.telephony",
     "qoldau.appeals",
+    "qoldau.reports",
     "qoldau.web",
     "config.apps.ProjectConfig",
 ]

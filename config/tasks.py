@@ -15,6 +15,7 @@ from qoldau.appeals.tasks import purge_idempotency_keys, sweep_overdue
 from qoldau.core import clock
 from qoldau.knowledge.services import index_change_prune, knowledge_flag_unreviewed_changes
 from qoldau.mail.tasks import deliver_outbox, poll_mailboxes
+from qoldau.reports.rollup import call_intervals_seal
 from qoldau.workdays.services import workdays_ensure_loaded
 
 logger = logging.getLogger(__name__)
@@ -70,3 +71,10 @@ def appeals_sweep_overdue() -> int:
 def appeals_purge_idempotency_keys() -> int:
     """Hourly: forget API idempotency keys past their retention (at least 24 hours)."""
     return purge_idempotency_keys()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("reports-seal-call-intervals")
+def reports_seal_call_intervals() -> int:
+    """Every five minutes: seal the quarter-hours of call figures ended two hours ago (R16)."""
+    return call_intervals_seal()

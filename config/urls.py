@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("appeals/", include("qoldau.appeals.urls")),
     path("appeal/", include("qoldau.appeals.public_urls")),
     path("routing/", include("qoldau.routing.urls")),
+    path("reports/", include("qoldau.reports.urls")),
     path("", include("qoldau.web.urls")),
     prefix_default_language=True,
 )

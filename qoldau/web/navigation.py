@@ -120,7 +120,7 @@ NAVIGATION: dict[str, RoleSection] = {
         ),
         items=(
             NavItem(
-                "routing:wallboard",
+                "reports:wallboard",
                 pgettext_lazy("navigation", "Queues and wallboard"),
                 _("Calls waiting, operators' presence and the answer time, live."),
             ),

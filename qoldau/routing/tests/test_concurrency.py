@@ -19,11 +19,11 @@ from qoldau.routing.tests.factories import make_operator, make_queue
 OPEN = Q(state__in=[ReservationState.PENDING, ReservationState.ACCEPTED])
 
 
-def _threads(jobs: list[Callable[[], None]]) -> list[BaseException]:
+def _threads(jobs: list[Callable[[], object]]) -> list[BaseException]:
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(jobs))
 
-    def run(job: Callable[[], None]) -> None:
+    def run(job: Callable[[], object]) -> None:
         try:
             barrier.wait()
             job()

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from qoldau.accounts.access import access_require_role
 from qoldau.accounts.enums import Role
+from qoldau.appeals.ratings import appeal_rating_figures
 from qoldau.core import clock
 from qoldau.core.errors import PermissionDenied
 from qoldau.core.i18n import localized
@@ -163,7 +164,17 @@ def quality(request: HttpRequest) -> HttpResponseBase:
     days = cm.call_figures_per_day(period, target=answers.target)
     tables = {dim: q.rating_table(period, dim) for dim in q.RATING_DIMENSIONS}
     replies = q.reply_figures(period)
+    written = {
+        by: appeal_rating_figures(start=period.start, end=period.end, by=by)
+        for by in ("operator", "service", "channel")
+    }
     context = {
+        "written_ratings": written,
+        "written_titles": {
+            "operator": _("Written appeals: ratings by operator"),
+            "service": _("Written appeals: ratings by public service"),
+            "channel": _("Written appeals: ratings by channel"),
+        },
         "form": form,
         "first": first,
         "last": last,

@@ -169,3 +169,26 @@ def test_the_quality_page_queries_do_not_grow_with_the_rows(
     with CaptureQueriesContext(connection) as many:
         client.get(url, query)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_quality_page_shows_ratings_of_written_appeals(supervisor: Any) -> None:
+    from qoldau.appeals.models import AppealRating
+    from qoldau.appeals.ratings import appeal_rate
+    from qoldau.appeals.services import appeal_close, appeal_register
+
+    appeal = appeal_register(
+        actor=None,
+        data={
+            "content": "Сұрақ",
+            "channel": "email",
+            "language": "kk",
+            "email": "citizen@example.kz",
+        },
+    )
+    appeal_close(actor=supervisor, appeal_id=appeal.pk, measures_taken="Кеңес берілді.")
+    appeal_rate(token=AppealRating.objects.get(appeal=appeal).token, score=4)
+    page = _client(supervisor).get(reverse("reports:quality"))
+    body = page.content.decode()
+    assert page.context["written_ratings"]["channel"][0].count == 1
+    assert page.context["written_ratings"]["channel"][0].average == 4.0
+    assert 'id="written-channel"' in body

@@ -78,6 +78,7 @@ class Command(BaseCommand):
             children.append(subprocess.Popen([sys.executable, "manage.py", "router"], env=env))
             # Busy at any hour, so whoever starts the demo sees the wallboard move.
             simulate = [sys.executable, "manage.py", "simulate", "--day-floor", "0.85"]
+            simulate += ["--backfill-hours", "6"]
             children.append(subprocess.Popen(simulate, env=env))  # noqa: S603 (our own argv)
         try:
             call_command("runserver", options["addr"], use_reloader=False)

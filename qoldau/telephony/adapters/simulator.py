@@ -344,3 +344,74 @@ def simulator_close_orphans(*, sink: Sink) -> int:
         )
         closed += 1
     return closed
+
+
+def simulator_backfill(
+    *,
+    sink: Sink,
+    hours: float,
+    extensions: list[str],
+    config: SimulatorConfig,
+    seed: int = 1414,
+    now: dt.datetime | None = None,
+) -> int:
+    """Calls of the last ``hours``, finished, for the demo's wallboard and quality figures: the
+    same arrival, wait, handle-time and rating model, answered by ``extensions``. Returns the
+    number of calls made. Events are in the past, so the router only follows them."""
+    if not extensions:
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (a simulation, not a secret)
+    end = now or clock.now()
+    moment = end - dt.timedelta(hours=hours)
+    mu = math.log(config.handle_mean) - config.handle_sigma**2 / 2
+    made = 0
+    while True:
+        hour = moment.astimezone(clock.local_zone()).hour
+        share = max(DAY_SHAPE[hour], config.day_floor)
+        moment += dt.timedelta(seconds=rng.expovariate(config.peak_per_hour * share / 3600.0))
+        wait = rng.expovariate(1 / 18.0)
+        handle = max(20.0, rng.lognormvariate(mu, config.handle_sigma))
+        if moment + dt.timedelta(seconds=wait + handle + 10) >= end:
+            break
+        made += 1
+        call_id = f"sim-{moment:%Y%m%d%H%M%S}-h{made:05d}"
+        language = "kk" if rng.random() < config.kk_share else "ru"
+        service = ""
+        if config.services and rng.random() < config.service_share:
+            service = rng.choice(config.services)
+        caller = (
+            f"+77{rng.choice(('01', '02', '05', '07', '47', '71', '77'))}{rng.randrange(10**7):07d}"
+        )
+        steps: list[tuple[float, CallEventKind, dict[str, Any]]] = [
+            (0.0, CallEventKind.ARRIVED, {"line": rng.choice(LINES), "caller": caller,
+                                          "language": language, "service": service}),
+            (0.5, CallEventKind.QUEUED, {"queue": language}),
+        ]  # fmt: skip
+        if wait > rng.expovariate(1 / config.patience_mean) + 5:
+            steps.append((wait, CallEventKind.ABANDONED, {"reason": "caller"}))
+        else:
+            extension = rng.choice(extensions)
+            steps += [
+                (
+                    wait - 2 if wait > 2 else wait / 2,
+                    CallEventKind.OFFERED,
+                    {"operator": extension},
+                ),
+                (wait, CallEventKind.ANSWERED, {"operator": extension}),
+                (wait + handle, CallEventKind.ENDED, {"reason": "caller"}),
+            ]
+            if rng.random() < config.rating_share:
+                score = rng.choices(range(1, 6), weights=RATING_WEIGHTS)[0]
+                steps.append((wait + handle + 5, CallEventKind.RATING, {"rating": score}))
+        for seq, (offset, kind, fields) in enumerate(steps, start=1):
+            sink(
+                CallEvent(
+                    call_id=call_id,
+                    seq=seq,
+                    kind=kind,
+                    at=moment + dt.timedelta(seconds=offset),
+                    source="simulator",
+                    **fields,
+                )
+            )
+    return made

@@ -67,3 +67,26 @@ def test_simulated_calls_are_answered_rated_and_recorded(tmp_path: Path) -> None
     for spans in by_operator.values():
         spans.sort()
         assert all(a_end <= b_start for (_s, a_end), (b_start, _e) in itertools.pairwise(spans))
+
+
+def test_backfill_makes_finished_past_calls_without_offering_them() -> None:
+    from qoldau.core import clock
+    from qoldau.routing.enums import Presence
+    from qoldau.routing.models import Operator
+    from qoldau.telephony.adapters.simulator import simulator_backfill
+
+    make_queue("kk", match='language == "kk"')
+    bots = [make_operator(languages={"kk": 5, "ru": 5}) for _ in range(3)]
+    made = simulator_backfill(
+        sink=call_event_ingest,
+        hours=1,
+        extensions=[b.extension for b in bots],
+        config=SimulatorConfig(peak_per_hour=120, day_floor=1.0),
+    )
+    assert made > 50
+    calls = CallRecord.objects.all()
+    assert calls.count() == made
+    assert not calls.exclude(state__in=["ended", "abandoned"]).exists()
+    assert all(c.arrived_at < clock.now() for c in calls)
+    assert not Reservation.objects.filter(state="pending").exists()
+    assert not Operator.objects.filter(presence=Presence.ON_CALL).exists()

@@ -18,6 +18,7 @@ from qoldau.knowledge.demo import load_demo_knowledge
 from qoldau.mail.demo import load_demo_mailbox
 from qoldau.registry.demo import load_demo_registry
 from qoldau.routing.demo import load_demo_routing
+from qoldau.telephony.demo import load_demo_call_history
 from qoldau.workdays.services import workdays_ensure_loaded
 
 
@@ -46,6 +47,11 @@ class Command(BaseCommand):
         mailbox = load_demo_mailbox()
         appeals_load_demo()
         operators = load_demo_routing()
+        if not options["no_calls"]:
+            self.stdout.write("Simulating the last three hours of calls for the figures …")
+            made = load_demo_call_history(hours=3)
+            if made:
+                self.stdout.write(f"  {made} finished calls.")
         self.stdout.write(
             f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
             f"of {len(organisations)} kinds; {articles} knowledge-base changes."
@@ -78,7 +84,6 @@ class Command(BaseCommand):
             children.append(subprocess.Popen([sys.executable, "manage.py", "router"], env=env))
             # Busy at any hour, so whoever starts the demo sees the wallboard move.
             simulate = [sys.executable, "manage.py", "simulate", "--day-floor", "0.85"]
-            simulate += ["--backfill-hours", "6"]
             children.append(subprocess.Popen(simulate, env=env))  # noqa: S603 (our own argv)
         try:
             call_command("runserver", options["addr"], use_reloader=False)

@@ -11,14 +11,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qoldau.registry.models import PublicService
-from qoldau.routing.models import Operator
 from qoldau.telephony.adapters.simulator import (
     Simulator,
     SimulatorConfig,
-    simulator_backfill,
     simulator_close_orphans,
 )
-from qoldau.telephony.models import CallRecord
+from qoldau.telephony.demo import load_demo_call_history
 from qoldau.telephony.services import call_event_ingest
 
 logger = logging.getLogger(__name__)
@@ -68,8 +66,8 @@ class Command(BaseCommand):
         )
         simulator = Simulator(config=config, sink=call_event_ingest, seed=options["seed"])
         closed = simulator_close_orphans(sink=call_event_ingest)
-        if options["backfill_hours"] and not CallRecord.objects.filter(source="simulator").exists():
-            made = self._backfill(config, options["backfill_hours"])
+        if options["backfill_hours"]:
+            made = load_demo_call_history(hours=options["backfill_hours"])
             self.stdout.write(f"Made {made} finished calls of the last hours for the figures.")
         self.stdout.write(f"Simulating calls ({closed} left open by an earlier run closed) …")
         deadline = time.monotonic() + options["seconds"] if options["seconds"] else None
@@ -80,19 +78,3 @@ class Command(BaseCommand):
             except Exception:
                 logger.exception("simulator: step failed; going on")
             time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
-
-    def _backfill(self, config: SimulatorConfig, hours: float) -> int:
-        extensions = list(
-            Operator.objects.filter(user__username__startswith=config.bot_prefix)
-            .exclude(extension="")
-            .values_list("extension", flat=True)
-        )
-        # Past calls are not offered to anyone: the router only follows them.
-        mode = settings.TELEPHONY_CONTROL
-        settings.TELEPHONY_CONTROL = ""
-        try:
-            return simulator_backfill(
-                sink=call_event_ingest, hours=hours, extensions=extensions, config=config
-            )
-        finally:
-            settings.TELEPHONY_CONTROL = mode

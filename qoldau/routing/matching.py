@@ -1,19 +1,22 @@
 """Who may take a task at a queue step: the query the router runs and the same test in Python.
 
-The database query (``candidates``) serves the task-centric path (a task arrives: find the
-longest-idle eligible operator); ``eligible`` serves the operator-centric path (an operator
-frees up: find the first waiting task they may take) without a query per task.
+The database query ``candidates`` serves the task-centric path (a task arrives: find the
+longest-idle eligible operator); ``waiting_tasks`` serves the operator-centric path (an operator
+frees up: find the first waiting task they may take) in one query whatever the length of the
+queue; ``eligible`` is the same test for one operator and one task in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 
-from qoldau.routing.enums import LanguageMode, Presence, SkillMode, WorkChannel
+from qoldau.routing.enums import LanguageMode, Presence, SkillMode, TaskState, WorkChannel
 from qoldau.routing.models import (
     Operator,
     OperatorLanguage,
@@ -137,4 +140,60 @@ def eligible(profile: OperatorProfile, task: Task, rule: StepRule) -> bool:
         rule.language_mode == LanguageMode.TASK
         and language
         and profile.languages.get(language, 0) < rule.min_language_level
+    )
+
+
+def _fits(rule: StepRule) -> Q:
+    """``eligible`` as a condition on waiting tasks annotated by ``waiting_tasks``."""
+    fits = Q()
+    if rule.members_only:
+        fits &= Q(queue__isnull=True) | Q(routing_member=True)
+    if rule.skill_mode == SkillMode.SERVICE:
+        fits &= Q(routing_skill="") | Q(routing_skill_level__gte=rule.min_skill_level)
+    if rule.language_mode == LanguageMode.TASK:
+        fits &= Q(routing_language="") | Q(routing_language_level__gte=rule.min_language_level)
+    return fits
+
+
+def _text(key: str) -> Coalesce:
+    """A task attribute as text, "" when missing (as ``str(attributes.get(key) or "")``)."""
+    return Coalesce(Cast(KT(f"attributes__{key}"), output_field=CharField()), Value(""))
+
+
+def waiting_tasks(operator_id: int, branches: Sequence[tuple[Q, StepRule]]) -> QuerySet[Task]:
+    """Waiting tasks that the operator may take, first by priority then age: ``branches`` pair
+    which tasks (a queue and step) with the rule that applies to them. The operator's level in
+    each task's competence and language and their membership of its queue are looked up once
+    per task, so the query stays small whatever the number of queues and steps. The operator's
+    declined or missed offers at a task's current step are left out, as in ``candidates``."""
+    allowed = Q(pk__in=[])
+    for which, rule in branches:
+        allowed |= which & _fits(rule)
+    return (
+        Task.objects.filter(state=TaskState.PENDING)
+        .annotate(routing_skill=_text("skill"), routing_language=_text("language"))
+        .annotate(
+            routing_skill_level=Subquery(
+                OperatorSkill.objects.filter(
+                    operator_id=operator_id, skill__code=OuterRef("routing_skill")
+                ).values("level")[:1]
+            ),
+            routing_language_level=Subquery(
+                OperatorLanguage.objects.filter(
+                    operator_id=operator_id, language=OuterRef("routing_language")
+                ).values("level")[:1]
+            ),
+            routing_member=Exists(
+                QueueMember.objects.filter(operator_id=operator_id, queue_id=OuterRef("queue_id"))
+            ),
+        )
+        .filter(allowed)
+        .exclude(
+            Exists(
+                Reservation.objects.filter(
+                    task=OuterRef("pk"), step=OuterRef("step"), operator_id=operator_id
+                )
+            )
+        )
+        .order_by("-priority", "created_at", "pk")
     )

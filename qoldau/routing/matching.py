@@ -8,10 +8,11 @@ queue; ``eligible`` is the same test for one operator and one task in Python.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
@@ -197,3 +198,92 @@ def waiting_tasks(operator_id: int, branches: Sequence[tuple[Q, StepRule]]) -> Q
         )
         .order_by("-priority", "created_at", "pk")
     )
+
+
+# --- compiled once ------------------------------------------------------------------------------
+# Building these queries through the ORM costs more Python time than running them (the router's
+# hot path runs one per event), and their shape depends only on the step rule and on which
+# attributes a task has. So each shape is compiled once per process, with marker values where
+# the task's and the operator's values go, and run with the values substituted.
+
+# Markers inside each field's range (Django turns a lookup out of range into an empty result).
+_OPERATOR = 9_141_400_000_000_000_101
+_QUEUE = 9_141_400_000_000_000_102
+_TASK = 9_141_400_000_000_000_103
+_STEP = 32_014
+_SKILL = "\x00routing-skill\x00"
+_LANGUAGE = "\x00routing-language\x00"
+_compiled: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _run_compiled(
+    key: Hashable,
+    build: Callable[[], QuerySet[Any]],
+    values: Mapping[Any, Any],
+    required: Sequence[Any],
+) -> tuple[str, list[Any]]:
+    key = (connection.vendor, key)
+    found = _compiled.get(key)
+    if found is None:
+        if len(_compiled) > 512:
+            _compiled.clear()
+        sql, params = build().query.sql_with_params()
+        missing = [marker for marker in required if marker not in params]
+        if missing:  # the ORM folded a value away: running this SQL would ignore it
+            raise RuntimeError(f"routing: a compiled query lost its parameters {missing}")
+        found = _compiled[key] = (sql, tuple(params))
+    sql, params = found
+    return sql, [values.get(p, p) if isinstance(p, int | str) else p for p in params]
+
+
+def candidate_ids(task: Task, rule: StepRule, limit: int = 5) -> list[int]:
+    """The first ``limit`` of ``candidates(task, rule)``, by a query compiled once per shape."""
+    attributes: Mapping[str, Any] = task.attributes or {}
+    skill = str(attributes.get("skill") or "")
+    language = str(attributes.get("language") or "")
+    voice = task.channel == WorkChannel.VOICE
+    key = ("candidates", rule, voice, task.queue_id is None, bool(skill), bool(language), limit)
+
+    def build() -> QuerySet[Any]:
+        marked = Task(
+            pk=_TASK,
+            channel=task.channel,
+            queue_id=None if task.queue_id is None else _QUEUE,
+            step=_STEP,
+            attributes={
+                "skill": _SKILL if skill else "",
+                "language": _LANGUAGE if language else "",
+            },
+        )
+        marked._state.adding = False  # a stored task, as far as the query is concerned
+        return candidates(marked, rule).values_list("pk", flat=True)[:limit]
+
+    values = {_TASK: task.pk, _QUEUE: task.queue_id, _STEP: task.step, _SKILL: skill}
+    values[_LANGUAGE] = language
+    required = [_TASK, _STEP, *([_QUEUE] if rule.members_only and task.queue_id else [])]
+    sql, params = _run_compiled(key, build, values, required)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def first_waiting(
+    operator_id: int,
+    shape: Hashable,
+    branches: Sequence[tuple[Q, StepRule]],
+    *,
+    voice_only: bool,
+    limit: int = 5,
+) -> list[Task]:
+    """The first ``limit`` of ``waiting_tasks(operator_id, branches)`` (calls only if
+    ``voice_only``), by a query compiled once per ``shape`` (what ``branches`` were made of)."""
+
+    def build() -> QuerySet[Any]:
+        waiting = waiting_tasks(_OPERATOR, branches)
+        if voice_only:
+            waiting = waiting.filter(channel=WorkChannel.VOICE)
+        return waiting[:limit]
+
+    key = ("waiting", shape, voice_only, limit)
+    sql, params = _run_compiled(key, build, {_OPERATOR: operator_id}, [_OPERATOR])
+    return list(Task.objects.raw(sql, params))

@@ -29,7 +29,7 @@ from qoldau.core import clock, events
 from qoldau.core.errors import Conflict, NotFound, PermissionDenied
 from qoldau.routing.enums import Presence, ReservationState, TaskState, WorkChannel
 from qoldau.routing.expressions import Predicate, RuleError, compile_rule
-from qoldau.routing.matching import DEFAULT_STEP, StepRule, candidates, waiting_tasks
+from qoldau.routing.matching import DEFAULT_STEP, StepRule, candidate_ids, first_waiting
 from qoldau.routing.models import Operator, PresenceChange, Queue, Reservation, Skill, Task
 from qoldau.routing.transitions import presence_allowed
 
@@ -287,7 +287,7 @@ def task_dispatch(*, task: Task) -> Reservation | None:
     rule = plan.step(task.step) if plan else DEFAULT_STEP
     if plan is None:
         rule = StepRule(0, task.step, "any", 1, "task", 1, False, None)
-    for operator_id in candidates(task, rule).values_list("pk", flat=True)[:5]:
+    for operator_id in candidate_ids(task, rule, 5):
         reservation = _reserve(task, operator_id, plan)
         if reservation is not None:
             return reservation
@@ -312,10 +312,14 @@ def operator_dispatch(*, operator: Operator) -> Reservation | None:
     if operator.presence != Presence.AVAILABLE or operator.voice_busy:
         return None
     # One query finds the task, whatever the length of the queue (matching.waiting_tasks).
-    waiting = waiting_tasks(operator.pk, _branches(queue_plans()))
-    if operator.text_busy >= operator.text_capacity:
-        waiting = waiting.filter(channel=WorkChannel.VOICE)
-    for task in waiting[:5]:
+    plans = queue_plans()
+    shape = tuple((plan.queue_id, plan.steps) for plan in plans)
+    for task in first_waiting(
+        operator.pk,
+        shape,
+        _branches(plans),
+        voice_only=operator.text_busy >= operator.text_capacity,
+    ):
         reservation = _reserve(task, operator.pk, _plan_of(task.queue_id))
         if reservation is not None:
             return reservation

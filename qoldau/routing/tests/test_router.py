@@ -324,3 +324,27 @@ def test_the_end_of_a_wrap_up_offers_the_waiting_call_to_that_operator(kk_queue:
     reservation = _open(waiting)
     assert reservation is not None
     assert reservation.operator == op
+
+
+def test_a_freed_operator_skips_calls_they_may_not_take_however_many_wait(
+    kk_queue: Any, settings: Any
+) -> None:
+    settings.ROUTING_WRAP_UP_SECONDS = 0
+    make_skill("tax")
+    op = make_operator(skills={"eds": 5}, queues=[kk_queue])
+    services.task_submit(channel="voice", ref="a", attributes={"language": "kk", "skill": "eds"})
+    services.task_assign(channel="voice", ref="a", operator=op)
+    for n in range(250):  # more than a page of calls for another competence, all older
+        services.task_submit(
+            channel="voice", ref=f"tax-{n}", attributes={"language": "kk", "skill": "tax"}
+        )
+    mine = services.task_submit(
+        channel="voice", ref="eds", attributes={"language": "kk", "skill": "eds"}
+    )
+
+    services.task_finish(channel="voice", ref="a")
+
+    reservation = _open(mine)
+    assert reservation is not None
+    assert reservation.operator == op
+    assert Reservation.objects.filter(task__ref__startswith="tax-").count() == 0

@@ -119,6 +119,8 @@ class Driver:
         self._work: queue.Queue[_Event | None] = queue.Queue()
         self._stop_at = math.inf
         self.errors: list[str] = []
+        self.dropped = 0  # events still queued when the grace period after the run ended
+        self._deadline = math.inf
         self.lag: list[float] = []  # how late the scheduler handed events over (s)
 
     def schedule(self, at: float, kind: str, payload: Any = None) -> None:
@@ -134,6 +136,9 @@ class Driver:
             event = self._work.get()
             if event is None:
                 return
+            if time.monotonic() > self._deadline:
+                self.dropped += 1
+                continue
             try:
                 self.handler(event.kind, event.payload, event.at)
             except Exception as error:  # counted and reported; the run goes on
@@ -144,8 +149,11 @@ class Driver:
         until: float,
         init: Callable[[], None] | None = None,
         done: Callable[[], None] | None = None,
+        grace: float = 30.0,
     ) -> None:
-        """Hand over events scheduled before ``until``; then wait for the workers."""
+        """Hand over events scheduled before ``until``; then wait for the workers to finish the
+        backlog, dropping (and counting) what is still queued ``grace`` seconds later."""
+        self._deadline = until + grace
         threads = [
             threading.Thread(target=self._worker, args=(init,), daemon=True)
             for _ in range(self.workers)

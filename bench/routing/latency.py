@@ -86,11 +86,13 @@ def _child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     last_done = max(p["last_done"] for p in parts)
     lag = sorted(x for p in parts for x in p["lag"])
     errors = [e for p in parts for e in p["errors"]]
+    dropped = sum(p["dropped"] for p in parts)
     result: dict[str, Any] = {
         "ours": _summary(samples, counts, window, last_done),
         "synchronous_commit": sync,
     }
     result["ours"]["errors"] = len(errors)
+    result["ours"]["dropped"] = dropped
     result["ours"]["first_errors"] = errors[:3]
     result["ours"]["scheduler_lag_p99_ms"] = lag[int(0.99 * (len(lag) - 1))] * 1000 if lag else 0
     result["ours"]["check"] = ours.double_assignments()
@@ -110,6 +112,7 @@ def _child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             ref.run(start, args.warmup, args.seconds, args.peer_workers)
             summary = _summary(ref.samples, ref.counts, ref.window, ref.last_done)
             summary["errors"] = len(ref.errors)
+            summary["dropped"] = ref.dropped
             summary["first_errors"] = ref.errors[:3]
             summary["check"] = ref.double_assignments()
             summary["passes"] = ref.passes
@@ -207,6 +210,7 @@ def _partition(
             "last_done": last_done[0],
             "lag": driver.lag,
             "errors": driver.errors,
+            "dropped": driver.dropped,
         }
     )
 
@@ -250,6 +254,7 @@ def _row(name: str, r: dict[str, Any]) -> list[object]:
         check["reservations"],
         doubles,
         r.get("errors", 0),
+        r.get("dropped", 0),
     ]
 
 
@@ -289,7 +294,7 @@ def main() -> None:
             rows.append(_row(f"SKIP LOCKED poller (mod_callcenter style, {poll}), {kind}", r[key]))
     headers = ["dispatcher", "workers", "events/s", "measured", "p50 ms", "p99 ms", "p99.9 ms"]
     headers += ["p99 queued / available", "n queued / available", "reservations"]
-    headers += ["double assignments", "errors"]
+    headers += ["double assignments", "errors", "dropped"]
     print(
         f"{args.operators} operators, {COMPETENCES} competences, {args.rate:.0f} events/s "
         f"offered ({args.rate / 2:.0f} calls/s), {args.seconds:.0f} s measured after "
@@ -298,6 +303,14 @@ def main() -> None:
     print(markdown(headers, rows))
     for kind, r in results.items():
         print(f"synchronous_commit ({kind}): {r.get('synchronous_commit') or '—'}")
+    for kind, r in results.items():
+        for name, part in r.items():
+            if isinstance(part, dict) and part.get("first_errors"):
+                print(f"errors ({kind}, {name}): {part['first_errors']}")
+    print(
+        "events/s: measured events (arrivals and call ends) handled per second of the window; "
+        "dropped: events still waiting for a worker 30 s after the window closed"
+    )
 
 
 if __name__ == "__main__":

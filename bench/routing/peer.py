@@ -118,6 +118,9 @@ class Reference:
         self._lock = threading.Lock()
         self.driver: Driver | None = None
         self.passes = 0
+        self.errors: list[str] = []
+        self.lag: list[float] = []
+        self.dropped = 0
 
     def _conn(self) -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
@@ -242,6 +245,7 @@ class Reference:
         loop.join()
         self.errors = driver.errors
         self.lag = driver.lag
+        self.dropped = driver.dropped
 
     def double_assignments(self) -> dict[str, Any]:
         with psycopg.connect(self.dsn, autocommit=True) as conn:

@@ -13,7 +13,7 @@ Python: a work-conserving FCFS router must give every call exactly the same wait
 compared call by call. Erlang C: P(wait) = C(N, A), ASA = P(wait) · AHT / (N - A). The 95%
 confidence interval is by batch means (20 batches, after a 5% warm-up).
 
-    .venv/bin/python -m bench.routing.erlang [--calls 60000] [--points 10:8 50:45] [--markdown]
+    .venv/bin/python -m bench.routing.erlang [--calls 8000] [--points 10:8 50:45] [--markdown]
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--calls", type=int, default=60000)
+    parser.add_argument("--calls", type=int, default=8000)
     parser.add_argument("--points", nargs="*", default=["10:8", "50:45"], help="N:A pairs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")

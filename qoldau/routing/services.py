@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +29,7 @@ from qoldau.core import clock, events
 from qoldau.core.errors import Conflict, NotFound, PermissionDenied
 from qoldau.routing.enums import Presence, ReservationState, TaskState, WorkChannel
 from qoldau.routing.expressions import Predicate, RuleError, compile_rule
-from qoldau.routing.matching import (
-    DEFAULT_STEP,
-    OperatorProfile,
-    StepRule,
-    candidates,
-    eligible,
-)
+from qoldau.routing.matching import DEFAULT_STEP, StepRule, candidate_ids, first_waiting
 from qoldau.routing.models import Operator, PresenceChange, Queue, Reservation, Skill, Task
 from qoldau.routing.transitions import presence_allowed
 
@@ -119,14 +114,19 @@ def queue_for(channel: str, attributes: dict[str, Any]) -> QueuePlan | None:
 # --- presence ---------------------------------------------------------------------------------
 
 
-def _presence_write(operator: Operator, after: str, *, reason: str = "") -> None:
+def _presence_write(
+    operator: Operator, after: str, *, reason: str = "", also: Sequence[str] = ()
+) -> None:
+    """Change presence (and save the fields named in ``also`` in the same UPDATE)."""
     before = operator.presence
     if before == after:
+        if also:
+            operator.save(update_fields=list(also))
         return
     now = clock.now()
     operator.presence = after
     operator.presence_since = now
-    fields = ["presence", "presence_since"]
+    fields = ["presence", "presence_since", *also]
     if after == Presence.AVAILABLE:
         operator.idle_since = now
         fields.append("idle_since")
@@ -206,9 +206,8 @@ def task_submit(
     attributes["skill"] = _skill_code(attributes)
     now = clock.now()
     with transaction.atomic():
-        task = Task.objects.filter(channel=channel, ref=ref).first()
-        if task is not None:
-            return task
+        # The insert is the check: a second submit of the same reference hits the unique
+        # constraint and gets the existing task (one query less on the usual path).
         plan = queue_for(channel, attributes)
         try:
             with transaction.atomic():
@@ -245,6 +244,16 @@ def _release_operator(operator_id: int, channel: str) -> None:
         Operator.objects.filter(pk=operator_id, text_busy__gt=0).update(
             text_busy=F("text_busy") - 1
         )
+
+
+def _release_locked(operator: Operator, channel: str) -> list[str]:
+    """``_release_operator`` on a row this transaction has locked; the caller saves the field."""
+    field = "voice_busy" if channel == WorkChannel.VOICE else "text_busy"
+    busy: int = getattr(operator, field)
+    if busy <= 0:
+        return []
+    setattr(operator, field, busy - 1)
+    return [field]
 
 
 def _reserve(task: Task, operator_id: int, plan: QueuePlan | None) -> Reservation | None:
@@ -289,36 +298,44 @@ def task_dispatch(*, task: Task) -> Reservation | None:
     rule = plan.step(task.step) if plan else DEFAULT_STEP
     if plan is None:
         rule = StepRule(0, task.step, "any", 1, "task", 1, False, None)
-    for operator_id in candidates(task, rule).values_list("pk", flat=True)[:5]:
+    for operator_id in candidate_ids(task, rule, 5):
         reservation = _reserve(task, operator_id, plan)
         if reservation is not None:
             return reservation
     return None
 
 
+def _branches(plans: list[QueuePlan]) -> list[tuple[Q, StepRule]]:
+    """Which waiting tasks each step rule applies to (as ``QueuePlan.step`` picks it)."""
+    out: list[tuple[Q, StepRule]] = []
+    for plan in plans:
+        orders = [step.order for step in plan.steps]
+        for step in plan.steps:
+            out.append((Q(queue_id=plan.queue_id, step=step.order), step))
+        last = plan.steps[-1] if plan.steps else DEFAULT_STEP
+        out.append((Q(queue_id=plan.queue_id) & ~Q(step__in=orders), last))
+    out.append((Q(queue__isnull=True) | ~Q(queue_id__in=[p.queue_id for p in plans]), DEFAULT_STEP))
+    return out
+
+
 def operator_dispatch(*, operator: Operator) -> Reservation | None:
     """Offer the first waiting task (priority, then age) that a freed operator may take."""
     if operator.presence != Presence.AVAILABLE or operator.voice_busy:
         return None
-    profile: OperatorProfile | None = None
-    waiting = Task.objects.filter(state=TaskState.PENDING).order_by("-priority", "created_at")
-    if operator.text_busy >= operator.text_capacity:
-        waiting = waiting.filter(channel=WorkChannel.VOICE)
-    declined = set(
-        Reservation.objects.filter(operator=operator, task__state=TaskState.PENDING).values_list(
-            "task_id", "step"
-        )
-    )
-    for task in waiting[:200]:
-        if (task.pk, task.step) in declined:
-            continue
-        plan = _plan_of(task.queue_id)
-        rule = plan.step(task.step) if plan else DEFAULT_STEP
-        profile = profile or OperatorProfile.load(operator)
-        if eligible(profile, task, rule):
-            reservation = _reserve(task, operator.pk, plan)
-            if reservation is not None:
-                return reservation
+    # One query finds the task, whatever the length of the queue (matching.waiting_tasks).
+    plans = queue_plans()
+    shape = tuple((plan.queue_id, plan.steps) for plan in plans)
+    for task in first_waiting(
+        operator.pk,
+        shape,
+        _branches(plans),
+        voice_only=operator.text_busy >= operator.text_capacity,
+    ):
+        reservation = _reserve(task, operator.pk, _plan_of(task.queue_id))
+        if reservation is not None:
+            return reservation
+        if not Operator.objects.filter(pk=operator.pk, voice_busy=0).exists():
+            return None  # the operator was taken meanwhile
     return None
 
 
@@ -351,10 +368,12 @@ def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
         if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELED):
             return task
         current = _open_reservation(task)
+        locked: Operator | None = None
         if current is not None and current.operator_id == operator.pk:
             if current.state == ReservationState.ACCEPTED:
                 return task
             _finish_reservation(current, ReservationState.ACCEPTED)
+            locked = current.operator  # locked with the reservation
         else:
             if current is not None:
                 _finish_reservation(current, ReservationState.CANCELED)
@@ -377,7 +396,7 @@ def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
         task.assigned_at = clock.now()
         task.save(update_fields=["state", "assigned_to", "assigned_at"])
         if channel == WorkChannel.VOICE:
-            locked = Operator.objects.select_for_update().get(pk=operator.pk)
+            locked = locked or Operator.objects.select_for_update().get(pk=operator.pk)
             if presence_allowed(locked.presence, Presence.ON_CALL, by_system=True):
                 _presence_write(locked, Presence.ON_CALL, reason="call")
     return task
@@ -446,17 +465,30 @@ def task_finish(*, channel: str, ref: str, canceled: bool = False) -> Task | Non
             _finish_reservation(
                 current, ReservationState.COMPLETED if accepted else ReservationState.CANCELED
             )
-            _release_operator(current.operator_id, current.channel)
-            freed = Operator.objects.select_for_update().get(pk=current.operator_id)
+            # The operator's row was locked with the reservation (select_related + FOR UPDATE):
+            # release, presence and wrap-up go in one UPDATE.
+            freed = current.operator
+            released = _release_locked(freed, current.channel)
             if accepted and channel == WorkChannel.VOICE and freed.presence == Presence.ON_CALL:
-                _presence_write(freed, Presence.WRAP_UP, reason="call_ended")
-                freed.wrap_up_until = clock.now() + dt.timedelta(seconds=wrap_up_seconds())
-                freed.save(update_fields=["wrap_up_until"])
+                wrap_up = wrap_up_seconds()
+                if wrap_up > 0:
+                    freed.wrap_up_until = clock.now() + dt.timedelta(seconds=wrap_up)
+                    _presence_write(
+                        freed,
+                        Presence.WRAP_UP,
+                        reason="call_ended",
+                        also=[*released, "wrap_up_until"],
+                    )
+                else:
+                    # No wrap-up: the operator is free at once and takes the next waiting call
+                    # below (a free operator never idles while work waits).
+                    _presence_write(freed, Presence.AVAILABLE, reason="call_ended", also=released)
+            elif released:
+                freed.save(update_fields=released)
         task.state = TaskState.CANCELED if canceled else TaskState.COMPLETED
         task.ended_at = clock.now()
         task.save(update_fields=["state", "ended_at"])
         if freed is not None:
-            freed.refresh_from_db()
             operator_dispatch(operator=freed)
     return task
 
@@ -574,6 +606,8 @@ def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickRes
         for operator in done[:limit]:
             _presence_write(operator, Presence.AVAILABLE, reason="wrap_up_end")
             result.wrapped_up += 1
+            if operator_dispatch(operator=operator) is not None:
+                result.offered += 1
     with transaction.atomic(durable=True):
         waiting = Task.objects.select_for_update(skip_locked=True).filter(state=TaskState.PENDING)
         for task in waiting.order_by("-priority", "created_at")[:limit]:

@@ -280,3 +280,71 @@ def test_presence_table_refuses_leaving_a_call_by_hand(kk_queue: Any) -> None:
         services.operator_set_presence(actor=op.user, operator_id=op.pk, presence="break")
     op.refresh_from_db()
     assert op.presence == Presence.ON_CALL
+
+
+def test_without_wrap_up_a_call_end_gives_the_operator_the_oldest_waiting_call(
+    kk_queue: Any, settings: Any
+) -> None:
+    """Work conservation: a free operator never idles while a call they may take waits."""
+    settings.ROUTING_WRAP_UP_SECONDS = 0
+    op = make_operator(skills={"eds": 5}, queues=[kk_queue])
+    services.task_submit(channel="voice", ref="a", attributes={"language": "kk", "skill": "eds"})
+    services.task_assign(channel="voice", ref="a", operator=op)
+    with time_machine.travel(clock.now() + dt.timedelta(seconds=1), tick=False):
+        waiting = services.task_submit(
+            channel="voice", ref="b", attributes={"language": "kk", "skill": "eds"}
+        )
+    assert _open(waiting) is None  # the only operator is on a call
+
+    with time_machine.travel(clock.now() + dt.timedelta(seconds=2), tick=False):
+        services.task_finish(channel="voice", ref="a")
+
+    op.refresh_from_db()
+    assert op.presence == Presence.AVAILABLE
+    assert op.voice_busy == 1
+    reservation = _open(waiting)
+    assert reservation is not None
+    assert reservation.operator == op
+
+
+def test_the_end_of_a_wrap_up_offers_the_waiting_call_to_that_operator(kk_queue: Any) -> None:
+    op = make_operator(skills={"eds": 5}, queues=[kk_queue])
+    services.task_submit(channel="voice", ref="a", attributes={"language": "kk", "skill": "eds"})
+    services.task_assign(channel="voice", ref="a", operator=op)
+    services.task_finish(channel="voice", ref="a")
+    waiting = services.task_submit(
+        channel="voice", ref="b", attributes={"language": "kk", "skill": "eds"}
+    )
+    assert _open(waiting) is None  # in wrap-up
+
+    result = services.routing_tick(now=clock.now() + dt.timedelta(seconds=11))
+
+    assert result.wrapped_up == 1
+    assert result.offered == 1
+    reservation = _open(waiting)
+    assert reservation is not None
+    assert reservation.operator == op
+
+
+def test_a_freed_operator_skips_calls_they_may_not_take_however_many_wait(
+    kk_queue: Any, settings: Any
+) -> None:
+    settings.ROUTING_WRAP_UP_SECONDS = 0
+    make_skill("tax")
+    op = make_operator(skills={"eds": 5}, queues=[kk_queue])
+    services.task_submit(channel="voice", ref="a", attributes={"language": "kk", "skill": "eds"})
+    services.task_assign(channel="voice", ref="a", operator=op)
+    for n in range(250):  # more than a page of calls for another competence, all older
+        services.task_submit(
+            channel="voice", ref=f"tax-{n}", attributes={"language": "kk", "skill": "tax"}
+        )
+    mine = services.task_submit(
+        channel="voice", ref="eds", attributes={"language": "kk", "skill": "eds"}
+    )
+
+    services.task_finish(channel="voice", ref="a")
+
+    reservation = _open(mine)
+    assert reservation is not None
+    assert reservation.operator == op
+    assert Reservation.objects.filter(task__ref__startswith="tax-").count() == 0

@@ -369,12 +369,21 @@ def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
             return task
         current = _open_reservation(task)
         locked: Operator | None = None
+        withdrawn: Task | None = None
         if current is not None and current.operator_id == operator.pk:
             if current.state == ReservationState.ACCEPTED:
                 return task
             _finish_reservation(current, ReservationState.ACCEPTED)
             locked = current.operator  # locked with the reservation
         else:
+            room = _make_room_for_call(operator) if channel == WorkChannel.VOICE else True
+            if room is False:
+                # The PBX reports an answer by someone already talking on another call (a
+                # stale or wrong event): keep the task as it is rather than count two calls.
+                logger.warning("routing: %s answered by an operator already on a call", ref)
+                return task
+            if isinstance(room, Task):
+                withdrawn = room
             if current is not None:
                 _finish_reservation(current, ReservationState.CANCELED)
                 _release_operator(current.operator_id, current.channel)
@@ -399,7 +408,33 @@ def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
             locked = locked or Operator.objects.select_for_update().get(pk=operator.pk)
             if presence_allowed(locked.presence, Presence.ON_CALL, by_system=True):
                 _presence_write(locked, Presence.ON_CALL, reason="call")
+        if withdrawn is not None:
+            task_dispatch(task=withdrawn)  # to someone else: this operator is busy now
     return task
+
+
+def _make_room_for_call(operator: Operator) -> bool | Task:
+    """Before the PBX's answer is recorded: an offer of another call to the same operator is
+    withdrawn (they are talking on this one); that call is returned, to be offered anew once
+    the answer is recorded. False when the operator already holds an accepted call."""
+    other = (
+        Reservation.objects.select_for_update()
+        .select_related("task")
+        .filter(operator=operator, channel=WorkChannel.VOICE, state__in=OPEN_STATES)
+        .first()
+    )
+    if other is None:
+        return True
+    if other.state == ReservationState.ACCEPTED:
+        return False
+    _finish_reservation(other, ReservationState.CANCELED)
+    _release_operator(other.operator_id, other.channel)
+    Task.objects.filter(pk=other.task_id, state=TaskState.RESERVED).update(state=TaskState.PENDING)
+    other.task.refresh_from_db(fields=["state"])
+    events.publish(
+        "routing.declined", reservation=other, task=other.task, state=ReservationState.CANCELED
+    )
+    return other.task
 
 
 def reservation_accept(*, actor: Any, reservation_id: int) -> Reservation:

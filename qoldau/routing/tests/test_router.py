@@ -348,3 +348,37 @@ def test_a_freed_operator_skips_calls_they_may_not_take_however_many_wait(
     assert reservation is not None
     assert reservation.operator == op
     assert Reservation.objects.filter(task__ref__startswith="tax-").count() == 0
+
+
+def test_a_pbx_answer_by_an_operator_offered_another_call_withdraws_that_offer(
+    kk_queue: Any,
+) -> None:
+    op = make_operator(skills={"eds": 5}, queues=[kk_queue], idle_seconds_ago=60)
+    other = make_operator(skills={"eds": 5}, queues=[kk_queue], presence=Presence.OFFLINE)
+    services.task_submit(channel="voice", ref="a", attributes={"language": "kk", "skill": "eds"})
+    services.routing_tick(now=clock.now() + dt.timedelta(seconds=16))  # the offer of a times out
+    services.operator_set_presence(actor=op.user, operator_id=op.pk, presence="available")
+    services.task_submit(channel="voice", ref="b", attributes={"language": "kk", "skill": "eds"})
+    services.operator_set_presence(actor=other.user, operator_id=other.pk, presence="available")
+    # A late answer of call "a" by op, who is being offered call "b" meanwhile.
+    services.task_assign(channel="voice", ref="a", operator=op)
+
+    op.refresh_from_db()
+    assert op.voice_busy == 1
+    assert _open(Task.objects.get(ref="a")).operator == op  # type: ignore[union-attr]
+    b = _open(Task.objects.get(ref="b"))
+    assert b is not None
+    assert b.operator == other
+
+
+def test_a_pbx_answer_by_an_operator_talking_on_another_call_is_not_counted_twice(
+    kk_queue: Any,
+) -> None:
+    op = make_operator(skills={"eds": 5}, queues=[kk_queue])
+    services.task_submit(channel="voice", ref="a", attributes={"language": "kk", "skill": "eds"})
+    services.task_assign(channel="voice", ref="a", operator=op)
+    services.task_submit(channel="voice", ref="b", attributes={"language": "kk", "skill": "eds"})
+    services.task_assign(channel="voice", ref="b", operator=op)
+    op.refresh_from_db()
+    assert op.voice_busy == 1
+    assert Task.objects.get(ref="b").state == TaskState.PENDING

@@ -20,6 +20,14 @@ def format_number(year: int, sequence: int) -> str:
 
 def next_number(year: int) -> str:
     """The next number of ``year``; call inside a transaction."""
+    return next_numbers(year, 1)[0]
+
+
+def next_numbers(year: int, count: int) -> list[str]:
+    """The next ``count`` consecutive numbers of ``year``, with one lock of the counter row (a
+    group commit numbers its whole batch at once); call inside a transaction."""
+    if count < 1:
+        return []
     counter = NumberCounter.objects.select_for_update().filter(year=year).first()
     if counter is None:
         try:
@@ -28,6 +36,7 @@ def next_number(year: int) -> str:
         except IntegrityError:
             pass  # another transaction created this year's row first
         counter = NumberCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return format_number(year, counter.last)
+    return [format_number(year, sequence) for sequence in range(first, counter.last + 1)]

@@ -35,3 +35,24 @@ def _no_committer_left() -> Iterator[None]:
     from qoldau.appeals.intake import group_committer_stop
 
     group_committer_stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_number_sequences(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL's per-year number sequences are not rolled back with a test's transaction
+    (nor reset by a flush): restart them before each database test, so its first appeal of a
+    year is 000001, as on a fresh database."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "django_db_setup"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+                " WHERE c.relkind = 'S' AND c.relname LIKE 'appeals_number_%%'"
+            )

@@ -8,7 +8,8 @@ Beside it, in the same run, ``pgbench`` inserting rows shaped like an appeal int
 with the same client count (the ceiling); on PostgreSQL with ``synchronous_commit=on``. Also the
 app on SQLite.
 
-    .venv/bin/python -m bench.appeals.api_intake [--clients 8] [--requests 4000] [--markdown]
+    .venv/bin/python -m bench.appeals.api_intake [--clients 8] [--seconds 20] [--markdown]
+    .venv/bin/python -m bench.appeals.api_intake --load python --requests 2000  # http.client
 """
 
 from __future__ import annotations
@@ -172,17 +173,18 @@ def drive(port: int, key: str, clients: int, requests: int, seed: int) -> dict[s
     }
 
 
-def drive_wrk(port: int, key: str, clients: int, requests: int, seed: int) -> dict[str, Any]:
-    """The same load from ``wrk`` (2 threads, ``clients`` keep-alive connections)."""
+def drive_wrk(port: int, key: str, clients: int, seconds: int, seed: int) -> dict[str, Any]:
+    """The same load from ``wrk`` (2 threads, ``clients`` keep-alive connections) for
+    ``seconds`` (wrk runs for a duration, not a count)."""
     binary = shutil.which("wrk")
     if binary is None:
         raise RuntimeError("wrk is not installed: apt-get install wrk, or use --load python")
     threads = min(2, clients)
     run_id = uuid.uuid4().hex[:10]
-    cmd = [binary, "-t", str(threads), "-c", str(clients), "-d", "600s", "--timeout", "30s"]
+    cmd = [binary, "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s"]
     cmd += ["-s", str(LUA), f"http://127.0.0.1:{port}{PATH}", "--"]
-    cmd += [str(requests // threads), run_id, key, str(RETRY_SHARE), str(seed)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=700)
+    cmd += [str(10**9), run_id, key, str(RETRY_SHARE), str(seed)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK-RESULT ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -211,7 +213,6 @@ def gunicorn(
 
 def app_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     clients, requests = args.clients, args.requests
-    load = drive_wrk if args.load == "wrk" else drive
     with backend(kind) as env:
         key = api_key(env)
         port = free_port()
@@ -222,9 +223,14 @@ def app_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         with serving:
             log(f"{kind}: warm-up")
-            load(port, key, clients, clients * 25, seed=1)
-            log(f"{kind}: {requests} intakes over {clients} clients ({args.server}, {args.load})")
-            result = load(port, key, clients, requests, seed=1414)
+            if args.load == "wrk":
+                drive_wrk(port, key, clients, 3, seed=1)
+                log(f"{kind}: {args.seconds} s of intakes over {clients} connections (wrk)")
+                result = drive_wrk(port, key, clients, args.seconds, seed=1414)
+            else:
+                drive(port, key, clients, clients * 10, seed=1)
+                log(f"{kind}: {requests} intakes over {clients} clients (http.client)")
+                result = drive(port, key, clients, requests, seed=1414)
         count = json.loads(run([PYTHON, "-c", _COUNT], env, timeout=120).stdout.splitlines()[-1])
         result.update(count)
         result["duplicates"] = count["appeals"] - count["distinct"]
@@ -279,6 +285,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk")
+    parser.add_argument("--seconds", type=int, default=20, help="length of a wrk run")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     results = {"postgres": app_run("postgres", args)}

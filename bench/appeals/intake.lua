@@ -1,10 +1,10 @@
 -- wrk script of bench/appeals/api_intake.py: POST /api/v1/appeals/ with an API key and a fresh
 -- Idempotency-Key per appeal; a share of them is sent a second time with the same key and body
 -- (a client retrying), a few requests later, possibly on another connection while the first is
--- still in flight (then it is a concurrent twin). Each thread stops after `limit` first sends and
--- their retries have been answered.
+-- still in flight (then it is a concurrent twin). wrk runs for its duration (-d): a thread's
+-- `limit` of first sends is only a cap (wrk.thread:stop() ends a thread's loop, not the run).
 --
---   wrk -t 2 -c 8 -d 600s -s intake.lua URL -- LIMIT_PER_THREAD RUN_ID API_KEY RETRY_SHARE SEED
+--   wrk -t 2 -c 8 -d 20s -s intake.lua URL -- LIMIT_PER_THREAD RUN_ID API_KEY RETRY_SHARE SEED
 
 local threads = {}
 
@@ -71,9 +71,6 @@ function response(status, headers, body)
     end
   elseif headers["Idempotent-Replayed"] == "true" then
     replayed = replayed + 1
-  end
-  if answered >= expected and issued >= limit and queue[head] == nil then
-    wrk.thread:stop()
   end
 end
 

@@ -83,14 +83,23 @@ class NotificationDraft:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def notification_queue_many(drafts: list[NotificationDraft]) -> list[Notification]:
+def notification_queue_many(
+    drafts: list[NotificationDraft], *, new_appeals: bool = False
+) -> list[Notification]:
     """``notification_queue`` for several messages (a group commit's acknowledgements): one
     SELECT, one multi-row INSERT into the outbox, one into the notifications. A message whose
-    (appeal, code, suffix) was already kept is not queued again."""
+    (appeal, code, suffix) was already kept is not queued again; ``new_appeals`` (the appeals
+    were created in this transaction, so nothing of theirs is kept yet) skips both look-ups."""
     drafts = [d for d in drafts if d.recipient]
+    if not drafts:
+        return []
     keys = [f"appeal:{d.appeal.pk}:{d.code}:{d.key_suffix}" for d in drafts]
-    known = set(
-        Notification.objects.filter(outbox_key__in=keys).values_list("outbox_key", flat=True)
+    known: set[str] = (
+        set()
+        if new_appeals
+        else set(
+            Notification.objects.filter(outbox_key__in=keys).values_list("outbox_key", flat=True)
+        )
     )
     now = clock.now()
     fresh: list[Notification] = []
@@ -125,7 +134,8 @@ def notification_queue_many(drafts: list[NotificationDraft]) -> list[Notificatio
             )
         )
         fresh.append(notification)
-    for notification, row in zip(fresh, outbox_enqueue_many(outgoing), strict=True):
+    rows = outbox_enqueue_many(outgoing, fresh_keys=new_appeals)
+    for notification, row in zip(fresh, rows, strict=True):
         notification.outbox_message_id = row.message_id[:998]
     Notification.objects.bulk_create(fresh)
     return fresh

@@ -114,7 +114,7 @@ def audit_record_many(
     hashes as that many ``audit_record`` calls; inside the caller's transaction."""
     if not entries:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint round trips: all or nothing
         head = AuditChain.objects.select_for_update().filter(name=chain).first()
         if head is None:
             AuditChain.objects.get_or_create(name=chain)

@@ -216,16 +216,28 @@ class OutboxDraft:
     message_id: str = ""
 
 
-def outbox_enqueue_many(drafts: list[OutboxDraft]) -> list[OutboxMessage]:
+def outbox_enqueue_many(
+    drafts: list[OutboxDraft], *, fresh_keys: bool = False
+) -> list[OutboxMessage]:
     """``outbox_enqueue`` for many messages at once (one SELECT, one multi-row INSERT), in order;
     the same rules: a key already queued returns its first row. A draft may bring its own
-    ``message_id`` (made with ``outbox_make_message_id``) when the caller must store it first."""
+    ``message_id`` (made with ``outbox_make_message_id``) when the caller must store it first.
+
+    ``fresh_keys``: the caller knows no key can exist yet (each names a row created in this
+    transaction), so the SELECT is skipped; a duplicate would then fail the transaction."""
     if any(not d.idempotency_key for d in drafts):
         raise Conflict("outbox_key_missing", _("An outgoing message needs an idempotency key."))
+    if not drafts:
+        return []
     keys = [d.idempotency_key for d in drafts]
-    found = {
-        row.idempotency_key: row for row in OutboxMessage.objects.filter(idempotency_key__in=keys)
-    }
+    found = (
+        {}
+        if fresh_keys
+        else {
+            row.idempotency_key: row
+            for row in OutboxMessage.objects.filter(idempotency_key__in=keys)
+        }
+    )
     now = clock.now()
     max_attempts = _setting("QOLDAU_OUTBOX_MAX_ATTEMPTS", 10)
     fresh: list[OutboxMessage] = []
@@ -254,7 +266,9 @@ def outbox_enqueue_many(drafts: list[OutboxDraft]) -> list[OutboxMessage]:
         )
         found[draft.idempotency_key] = row
         fresh.append(row)
-    if fresh:
+    if fresh and fresh_keys:
+        OutboxMessage.objects.bulk_create(fresh)
+    elif fresh:
         try:
             with transaction.atomic():
                 OutboxMessage.objects.bulk_create(fresh)

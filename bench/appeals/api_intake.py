@@ -72,8 +72,13 @@ if connection.vendor == "postgresql":
     with connection.cursor() as cur:
         cur.execute("SHOW synchronous_commit")
         sync = cur.fetchone()[0]
+from qoldau.audit.selectors import audit_verify_all
+from qoldau.core.models import OutboxMessage
+audit = sum(len(report.problems) for report in audit_verify_all())
+acks = OutboxMessage.objects.filter(category="appeals.acknowledgement").count()
 print(json.dumps({"appeals": rows.count(), "distinct": rows.values("content").distinct().count(),
-                  "duplicated_contents": dups, "synchronous_commit": sync}))
+                  "duplicated_contents": dups, "synchronous_commit": sync,
+                  "audit_problems": audit, "acknowledgements": acks}))
 """
 
 
@@ -338,7 +343,13 @@ def main() -> None:
     print(f"synchronous_commit (app's connection): {results['postgres']['synchronous_commit']}")
     for kind, r in results.items():
         print(f"duplicate appeals, {kind}: {r['duplicates']}")
+        print(
+            f"{kind}: audit chain problems {r['audit_problems']}, acknowledgements queued "
+            f"{r['acknowledgements']} for {r['appeals']} appeals"
+        )
         assert r["duplicates"] == 0, f"{kind}: {r['duplicates']} duplicate appeals"
+        assert r["audit_problems"] == 0, f"{kind}: the audit chain does not verify"
+        assert r["acknowledgements"] == r["appeals"], f"{kind}: acknowledgements missing"
 
 
 if __name__ == "__main__":

@@ -1,16 +1,21 @@
 """API intake (issue 4): ``POST /api/v1/appeals/`` with an API key and ``Idempotency-Key``
-headers, driven by concurrent keep-alive clients against the real app (``qoldau runserver``, the
-only server in the virtualenv), 10% of requests retried with the same key and body; after the run
-the duplicate appeals are counted (must be 0). Beside it, in the same run, ``pgbench`` inserting
-rows shaped like an appeal into a scratch table with the same client count (the ceiling); on
-PostgreSQL with ``synchronous_commit=on``. Also the app on SQLite.
+headers, driven by concurrent keep-alive clients against the real app served as in production
+(gunicorn, ``config/gunicorn_conf.py``; ``--server runserver`` for the old figure), 10% of the
+appeals sent a second time with the same key and body; after the run the duplicate appeals are
+counted (must be 0). The load comes from ``wrk`` with ``bench/appeals/intake.lua`` (C, so the
+2 cores go to the app; Debian package ``wrk``), or ``--load python`` for the http.client threads.
+Beside it, in the same run, ``pgbench`` inserting rows shaped like an appeal into a scratch table
+with the same client count (the ceiling); on PostgreSQL with ``synchronous_commit=on``. Also the
+app on SQLite.
 
-    .venv/bin/python -m bench.appeals.api_intake [--clients 8] [--requests 4000] [--markdown]
+    .venv/bin/python -m bench.appeals.api_intake [--clients 8] [--seconds 20] [--markdown]
+    .venv/bin/python -m bench.appeals.api_intake --load python --requests 2000  # http.client
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -31,6 +36,7 @@ import psycopg
 from bench.knowledge.common import (
     POSTGRES_DSN,
     PYTHON,
+    ROOT,
     api_key,
     backend,
     free_port,
@@ -39,9 +45,12 @@ from bench.knowledge.common import (
     percentile,
     run,
     runserver,
+    server,
 )
 
 PATH = "/api/v1/appeals/"
+LUA = Path(__file__).with_name("intake.lua")
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 RETRY_SHARE = 0.10
 PGBENCH_SCRIPT = """\
 INSERT INTO bench_appeal (number, channel, status, language, applicant_name, applicant_email,
@@ -63,8 +72,13 @@ if connection.vendor == "postgresql":
     with connection.cursor() as cur:
         cur.execute("SHOW synchronous_commit")
         sync = cur.fetchone()[0]
+from qoldau.audit.selectors import audit_verify_all
+from qoldau.core.models import OutboxMessage
+audit = sum(len(report.problems) for report in audit_verify_all())
+acks = OutboxMessage.objects.filter(category="appeals.acknowledgement").count()
 print(json.dumps({"appeals": rows.count(), "distinct": rows.values("content").distinct().count(),
-                  "duplicated_contents": dups, "synchronous_commit": sync}))
+                  "duplicated_contents": dups, "synchronous_commit": sync,
+                  "audit_problems": audit, "acknowledgements": acks}))
 """
 
 
@@ -164,15 +178,64 @@ def drive(port: int, key: str, clients: int, requests: int, seed: int) -> dict[s
     }
 
 
-def app_run(kind: str, clients: int, requests: int) -> dict[str, Any]:
+def drive_wrk(port: int, key: str, clients: int, seconds: int, seed: int) -> dict[str, Any]:
+    """The same load from ``wrk`` (2 threads, ``clients`` keep-alive connections) for
+    ``seconds`` (wrk runs for a duration, not a count)."""
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise RuntimeError("wrk is not installed: apt-get install wrk, or use --load python")
+    threads = min(2, clients)
+    run_id = uuid.uuid4().hex[:10]
+    cmd = [binary, "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s"]
+    cmd += ["-s", str(LUA), f"http://127.0.0.1:{port}{PATH}", "--"]
+    cmd += [str(10**9), run_id, key, str(RETRY_SHARE), str(seed)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK-RESULT ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    r = json.loads(line.split(" ", 1)[1])
+    if r["first_failure"]:
+        log(f"first non-2xx answer: {r['first_failure']}")
+    return {
+        "sent": r["answered"],
+        "retried": r["retried"],
+        "replayed": r["replayed"],
+        "errors": r["failed"] + r["socket_errors"],
+        "wall": r["seconds"],
+        "rps": r["answered"] / r["seconds"],
+        "p50": r["p50_us"] / 1000,
+        "p99": r["p99_us"] / 1000,
+    }
+
+
+def gunicorn(
+    env: dict[str, str], port: int, workers: int, threads: int
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    cmd = [GUNICORN, "-c", str(ROOT / "config" / "gunicorn_conf.py"), "config.wsgi"]
+    cmd += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
+    return server(cmd, env, port)
+
+
+def app_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    clients, requests = args.clients, args.requests
     with backend(kind) as env:
         key = api_key(env)
         port = free_port()
-        with runserver(env, port):
+        serving = (
+            runserver(env, port)
+            if args.server == "runserver"
+            else gunicorn(env, port, args.workers, args.threads)
+        )
+        with serving:
             log(f"{kind}: warm-up")
-            drive(port, key, clients, clients * 10, seed=1)
-            log(f"{kind}: {requests} intakes over {clients} clients")
-            result = drive(port, key, clients, requests, seed=1414)
+            if args.load == "wrk":
+                drive_wrk(port, key, clients, 3, seed=1)
+                log(f"{kind}: {args.seconds} s of intakes over {clients} connections (wrk)")
+                result = drive_wrk(port, key, clients, args.seconds, seed=1414)
+            else:
+                drive(port, key, clients, clients * 10, seed=1)
+                log(f"{kind}: {requests} intakes over {clients} clients (http.client)")
+                result = drive(port, key, clients, requests, seed=1414)
         count = json.loads(run([PYTHON, "-c", _COUNT], env, timeout=120).stdout.splitlines()[-1])
         result.update(count)
         result["duplicates"] = count["appeals"] - count["distinct"]
@@ -223,18 +286,28 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--load", choices=["wrk", "python"], default="wrk")
+    parser.add_argument("--seconds", type=int, default=20, help="length of a wrk run")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
-    results = {"postgres": app_run("postgres", args.clients, args.requests)}
+    results = {"postgres": app_run("postgres", args)}
     if not args.no_sqlite:
-        results["sqlite"] = app_run("sqlite", args.clients, args.requests)
+        results["sqlite"] = app_run("sqlite", args)
+    served = (
+        "runserver"
+        if args.server == "runserver"
+        else f"gunicorn {args.workers}x{args.threads} threads"
+    )
     rows: list[list[object]] = []
     pg = results["postgres"]["pgbench"]
     for kind, r in results.items():
         ratio = f"{r['rps'] / pg['tps'] * 100:.1f}%" if kind == "postgres" else "—"
         rows.append(
             [
-                f"app: runserver + API key, {kind}",
+                f"app: {served} + API key, {kind} ({args.load})",
                 args.clients,
                 r["sent"],
                 r["retried"],
@@ -270,7 +343,13 @@ def main() -> None:
     print(f"synchronous_commit (app's connection): {results['postgres']['synchronous_commit']}")
     for kind, r in results.items():
         print(f"duplicate appeals, {kind}: {r['duplicates']}")
+        print(
+            f"{kind}: audit chain problems {r['audit_problems']}, acknowledgements queued "
+            f"{r['acknowledgements']} for {r['appeals']} appeals"
+        )
         assert r["duplicates"] == 0, f"{kind}: {r['duplicates']} duplicate appeals"
+        assert r["audit_problems"] == 0, f"{kind}: the audit chain does not verify"
+        assert r["acknowledgements"] == r["appeals"], f"{kind}: acknowledgements missing"
 
 
 if __name__ == "__main__":

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -131,24 +135,67 @@ def api_key_revoke(*, key_id: int, actor: Any) -> ApiKey:
             key.revoked_at = clock.now()
             key.save(update_fields=["revoked_at"])
             audit_record(actor=actor, action="accounts.api_key_revoked", target=key)
+    api_key_cache_clear()
+    transaction.on_commit(api_key_cache_clear)  # also drop what was cached before the commit
     return key
+
+
+# A busy integration sends hundreds of requests a second with the same key: the key found for a
+# raw key is kept in this process for a few seconds (ACCOUNTS_API_KEY_CACHE_SECONDS, default 5,
+# 0 turns it off). Entries are indexed by the SHA-256 of the raw key, never the key itself, and
+# only successful look-ups are kept. A revocation takes effect at once in the process that made
+# it and within that many seconds in every other one.
+_key_cache: dict[str, tuple[float, ApiKey]] = {}
+_key_cache_lock = threading.Lock()
+_KEY_CACHE_MAX = 1000
+
+
+def _key_cache_seconds() -> float:
+    return float(getattr(settings, "ACCOUNTS_API_KEY_CACHE_SECONDS", 5))
+
+
+def api_key_cache_clear() -> None:
+    """Forget every cached key of this process (after a revocation; between tests)."""
+    with _key_cache_lock:
+        _key_cache.clear()
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The active key for ``raw_key``, compared in constant time, or None."""
     if not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) > 200:
         return None
+    digest = _hash_key(raw_key)
+    ttl = _key_cache_seconds()
+    if ttl > 0:
+        cached = _key_cache.get(digest)
+        if cached is not None and time.monotonic() < cached[0]:
+            _touch(cached[1])
+            return copy.copy(cached[1])  # callers may change their instance; the cache's stays
+    key = _api_key_lookup(raw_key, digest)
+    if key is not None and ttl > 0:
+        with _key_cache_lock:
+            if len(_key_cache) >= _KEY_CACHE_MAX:
+                _key_cache.clear()
+            _key_cache[digest] = (time.monotonic() + ttl, copy.copy(key))
+    return key
+
+
+def _api_key_lookup(raw_key: str, digest: str) -> ApiKey | None:
     prefix = raw_key[len(API_KEY_PREFIX) :].split("_", 1)[0]
     key = (
         ApiKey.objects.select_related("organisation")
         .filter(prefix=prefix, revoked_at__isnull=True)
         .first()
     )
-    if key is None or not hmac.compare_digest(key.key_hash, _hash_key(raw_key)):
+    if key is None or not hmac.compare_digest(key.key_hash, digest):
         return None
+    _touch(key)
+    return key
+
+
+def _touch(key: ApiKey) -> None:
+    """Touch at most once a minute: no write per request on a busy integration."""
     now = clock.now()
-    # Touch at most once a minute: no write per request on a busy integration.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
-    return key

@@ -12,10 +12,11 @@ from ninja import Router, Schema
 from qoldau.accounts.access import access_is_ucc_staff
 from qoldau.accounts.api_auth import actor_of
 from qoldau.appeals.enums import Channel
+from qoldau.appeals.intake import appeal_register_idempotent
 from qoldau.appeals.models import Appeal
 from qoldau.appeals.presentation import deadline_of, event_text
 from qoldau.appeals.selectors import appeal_get
-from qoldau.appeals.services import appeal_register, appeal_register_idempotent
+from qoldau.appeals.services import appeal_register
 from qoldau.core.errors import PermissionDenied
 
 router = Router(tags=["appeals"])

@@ -8,6 +8,7 @@ outbox asks (``notification_render``), never stored as prose.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from qoldau.appeals.models import Appeal, Notification
 from qoldau.core import clock
-from qoldau.core.outbox import outbox_enqueue
+from qoldau.core.outbox import OutboxDraft, outbox_enqueue, outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,76 @@ def notification_queue(
     notification.outbox_message_id = row.message_id[:998]
     notification.save(update_fields=["queued", "outbox_message_id"])
     return notification
+
+
+@dataclass(frozen=True)
+class NotificationDraft:
+    """One message for ``notification_queue_many`` (the arguments of ``notification_queue``)."""
+
+    appeal: Appeal
+    code: str
+    recipient: str
+    language: str
+    key_suffix: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def notification_queue_many(
+    drafts: list[NotificationDraft], *, new_appeals: bool = False
+) -> list[Notification]:
+    """``notification_queue`` for several messages (a group commit's acknowledgements): one
+    SELECT, one multi-row INSERT into the outbox, one into the notifications. A message whose
+    (appeal, code, suffix) was already kept is not queued again; ``new_appeals`` (the appeals
+    were created in this transaction, so nothing of theirs is kept yet) skips both look-ups."""
+    drafts = [d for d in drafts if d.recipient]
+    if not drafts:
+        return []
+    keys = [f"appeal:{d.appeal.pk}:{d.code}:{d.key_suffix}" for d in drafts]
+    known: set[str] = (
+        set()
+        if new_appeals
+        else set(
+            Notification.objects.filter(outbox_key__in=keys).values_list("outbox_key", flat=True)
+        )
+    )
+    now = clock.now()
+    fresh: list[Notification] = []
+    outgoing: list[OutboxDraft] = []
+    for draft, key in zip(drafts, keys, strict=True):
+        if key in known:
+            continue
+        known.add(key)
+        notification = Notification(
+            appeal=draft.appeal,
+            code=draft.code,
+            recipient=draft.recipient,
+            language=draft.language if draft.language in ("kk", "ru", "en") else "kk",
+            params=draft.params,
+            outbox_key=key,
+            created_at=now,
+            queued=True,
+        )
+        subject, body = notification_render(notification)
+        headers = {"Auto-Submitted": "auto-replied"} if draft.code in AUTOMATIC else {}
+        outgoing.append(
+            OutboxDraft(
+                channel="email",
+                recipient=draft.recipient,
+                subject=subject,
+                body=body,
+                idempotency_key=key,
+                headers=headers,
+                category=f"appeals.{draft.code}",
+                language=notification.language,
+                related=draft.appeal,
+            )
+        )
+        fresh.append(notification)
+    rows = outbox_enqueue_many(outgoing, fresh_keys=new_appeals)
+    for notification, row in zip(fresh, rows, strict=True):
+        notification.outbox_message_id = row.message_id[:998]
+    Notification.objects.bulk_create(fresh)
+    return fresh
 
 
 def _subjects() -> dict[str, str]:

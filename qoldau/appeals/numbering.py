@@ -1,14 +1,17 @@
-"""Registration numbers "1414-2026-000123": one counter row per year, locked per number.
+"""Registration numbers "1414-2026-000123", unique per year on both databases (ADR 0007).
 
-``SELECT … FOR UPDATE`` serialises writers on PostgreSQL; SQLite runs write transactions one at a
-time (IMMEDIATE mode), so the same code is safe on both. The number is issued inside the caller's
-transaction: if registration rolls back, the number is not used up.
+- PostgreSQL: one sequence per year (``qoldau_appeal_numbers``, migration 0003), no row lock, so
+  concurrent registrations do not wait for each other's commit. A sequence is not rolled back:
+  a registration that fails after taking its number leaves a gap in the year's numbers.
+- SQLite: one counter row per year, incremented in the caller's transaction (SQLite runs write
+  transactions one at a time, IMMEDIATE mode); a rolled-back registration leaves no gap.
+The unique index on ``Appeal.number`` guards both.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from qoldau.appeals.models import NumberCounter
 
@@ -20,6 +23,18 @@ def format_number(year: int, sequence: int) -> str:
 
 def next_number(year: int) -> str:
     """The next number of ``year``; call inside a transaction."""
+    return next_numbers(year, 1)[0]
+
+
+def next_numbers(year: int, count: int) -> list[str]:
+    """The next ``count`` consecutive numbers of ``year``, with one lock of the counter row (a
+    group commit numbers its whole batch at once); call inside a transaction."""
+    if count < 1:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT qoldau_appeal_numbers(%s, %s)", [year, count])
+            return [format_number(year, int(row[0])) for row in cursor.fetchall()]
     counter = NumberCounter.objects.select_for_update().filter(year=year).first()
     if counter is None:
         try:
@@ -28,6 +43,7 @@ def next_number(year: int) -> str:
         except IntegrityError:
             pass  # another transaction created this year's row first
         counter = NumberCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return format_number(year, counter.last)
+    return [format_number(year, sequence) for sequence in range(first, counter.last + 1)]

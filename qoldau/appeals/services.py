@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -617,70 +615,3 @@ def idempotency_key_purge(*, now: dt.datetime | None = None) -> int:
     with _durable():
         deleted, _rows = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
-
-
-# --- API intake with Idempotency-Key ----------------------------------------------------------
-
-
-def request_fingerprint(data: dict[str, Any]) -> str:
-    """A stable hash of a request body (keys sorted), to tell a retry from a different request."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def appeal_register_idempotent(
-    *,
-    actor: Any,
-    data: dict[str, Any],
-    key: str,
-    render: Callable[[Appeal], dict[str, Any]],
-) -> tuple[int, dict[str, Any], bool]:
-    """Register once per (client, key), the way Stripe does: the same key with the same body
-    replays the first response; with another body it is refused naming the key. The key row is
-    inserted before the appeal, so a concurrent twin waits on its unique index and then replays.
-
-    Returns (status, body, replayed)."""
-    key = (key or "").strip()
-    if not key or len(key) > 255:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "Idempotency-Key",
-                    "idempotency_key_invalid",
-                    _("The Idempotency-Key header must have 1 to 255 characters."),
-                )
-            ]
-        )
-    client = _label(actor)[:80]
-    fingerprint = request_fingerprint(data)
-    with _durable():
-        existing = IdempotencyKey.objects.filter(client=client, key=key).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    row = IdempotencyKey.objects.create(
-                        client=client,
-                        key=key,
-                        request_hash=fingerprint,
-                        status_code=0,
-                        created_at=clock.now(),
-                    )
-            except IntegrityError:
-                existing = IdempotencyKey.objects.get(client=client, key=key)
-        if existing is not None:
-            if existing.request_hash != fingerprint:
-                raise Conflict(
-                    "idempotency_key_reused",
-                    _("The Idempotency-Key %(key)s was already used with a different request."),
-                    field="Idempotency-Key",
-                    params={"key": key},
-                )
-            return existing.status_code, existing.response, True
-        cleaned = clean_appeal_input(data)
-        appeal = appeal_register_cleaned(actor=actor, cleaned=cleaned, acknowledge=True)
-        body = render(appeal)
-        row.status_code = 201
-        row.response = body
-        row.appeal = appeal
-        row.save(update_fields=["status_code", "response", "appeal"])
-    return 201, body, False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -91,3 +93,79 @@ def audit_record(
         head.last_hash = digest
         head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event for ``audit_record_many``; ``request_id`` None means the current request's."""
+
+    actor: Any
+    action: str
+    target: models.Model | None
+    changes: dict[str, Any] | None = None
+    request_id: str | None = None
+
+
+def audit_record_many(
+    entries: Sequence[AuditEntry], *, chain: str = MAIN_CHAIN
+) -> list[AuditEvent]:
+    """Append several events to ``chain`` in order, locking its head once: one SELECT … FOR
+    UPDATE, one multi-row INSERT, one UPDATE (a group commit's audit records). Same chain, same
+    hashes as that many ``audit_record`` calls; inside the caller's transaction."""
+    if not entries:
+        return []
+    with transaction.atomic(savepoint=False):  # no savepoint round trips: all or nothing
+        head = AuditChain.objects.select_for_update().filter(name=chain).first()
+        if head is None:
+            AuditChain.objects.get_or_create(name=chain)
+            head = AuditChain.objects.select_for_update().get(name=chain)
+        at = clock.now()
+        at_iso = _at_iso(at)
+        current = request_id_var.get()
+        seq = head.last_seq
+        prev_hash = head.last_hash or GENESIS
+        events: list[AuditEvent] = []
+        for entry in entries:
+            actor_user_id, actor_label = _actor_fields(entry.actor)
+            target_type, target_id = _target_fields(entry.target)
+            normalised = normalise_changes(entry.changes or {})
+            request_id = current if entry.request_id is None else entry.request_id
+            request_id = "" if request_id == "-" else request_id
+            seq += 1
+            digest = event_hash(
+                hashed_fields(
+                    chain=chain,
+                    seq=seq,
+                    at_iso=at_iso,
+                    actor_user_id=actor_user_id,
+                    actor_label=actor_label,
+                    action=entry.action,
+                    target_type=target_type,
+                    target_id=target_id,
+                    changes=normalised,
+                    request_id=request_id,
+                    prev_hash=prev_hash,
+                )
+            )
+            events.append(
+                AuditEvent(
+                    chain=chain,
+                    seq=seq,
+                    at=at,
+                    actor_user_id=actor_user_id,
+                    actor_label=actor_label,
+                    action=entry.action,
+                    target_type=target_type,
+                    target_id=target_id,
+                    changes=normalised,
+                    request_id=request_id,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+            )
+            prev_hash = digest
+        AuditEvent.objects.bulk_create(events)
+        head.last_seq = seq
+        head.last_hash = prev_hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return events

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qoldau.core import clock
 from qoldau.core.errors import DomainError, NotFound
 from qoldau.policy.deadlines import due_after, latest_before
-from qoldau.policy.enums import RulesEdition, TextVariant
+from qoldau.policy.enums import RulesEdition, TextVariant, Unit
 from qoldau.policy.models import PolicyRule
 from qoldau.workdays.errors import interpolate_lazy
 from qoldau.workdays.selectors import add_working_days
@@ -174,6 +176,46 @@ def policy_due(code: str, start: dt.datetime, *, text_variant: str | None = None
         unit=rule.unit, value=rule.value, start=start, add_working_days=add_working_days
     )
     return _due(rule, start=start, due=due)
+
+
+# Hot paths (the API intake) ask for the same deadline thousands of times a day: the rule in force
+# and, for units counted on local dates, the due moment itself depend only on (code, text variant,
+# local date), so they are kept per process for POLICY_DUE_CACHE_SECONDS (default 30; 0 = off).
+# An edited rule or calendar day reaches a busy process within that time; ``policy_cache_clear``
+# empties the cache of the current process.
+_DATE_UNITS = frozenset({Unit.WORKING_DAYS, Unit.DAY_OF_MONTH})
+_due_cache: dict[tuple[str, str, dt.date, str], tuple[float, Due]] = {}
+_due_cache_lock = threading.Lock()
+
+
+def policy_cache_clear() -> None:
+    with _due_cache_lock:
+        _due_cache.clear()
+
+
+def policy_due_cached(code: str, start: dt.datetime, *, text_variant: str | None = None) -> Due:
+    """``policy_due`` with the per-process cache above; the same answer while it is fresh."""
+    ttl = float(getattr(settings, "POLICY_DUE_CACHE_SECONDS", 30))
+    if ttl <= 0:
+        return policy_due(code, start, text_variant=text_variant)
+    start = _aware(start)
+    variant = active_text_variant(text_variant)
+    key = (code, variant, clock.local_date(start), translation.get_language() or "")
+    cached = _due_cache.get(key)
+    if cached is None or time.monotonic() >= cached[0]:
+        due = policy_due(code, start, text_variant=variant)
+        with _due_cache_lock:
+            if len(_due_cache) > 512:
+                _due_cache.clear()
+            _due_cache[key] = (time.monotonic() + ttl, due)
+        return due
+    due = cached[1]
+    if due.unit in _DATE_UNITS:
+        return replace(due, start=start)
+    moment = due_after(
+        unit=due.unit, value=due.value, start=start, add_working_days=add_working_days
+    )
+    return replace(due, start=start, due=moment)
 
 
 def policy_lead(code: str, event_moment: dt.datetime, *, text_variant: str | None = None) -> Due:

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import time_machine
 
 from qoldau.accounts.enums import Role
 from qoldau.accounts.models import ApiKey
-from qoldau.accounts.services import api_key_authenticate, api_key_issue, api_key_revoke
+from qoldau.accounts.services import (
+    api_key_authenticate,
+    api_key_cache_clear,
+    api_key_issue,
+    api_key_revoke,
+)
 from qoldau.audit.models import AuditEvent
 from qoldau.core.errors import FieldError
 from qoldau.registry.enums import OrganisationKind
@@ -77,3 +84,34 @@ def test_key_needs_a_name_and_known_roles(organisation: Organisation) -> None:
         api_key_issue(organisation_id=organisation.pk, name="x", roles=["wizard"], actor=None)
     assert caught.value.field == "roles"
     assert ApiKey.objects.count() == 0
+
+
+def test_a_revocation_elsewhere_takes_effect_when_the_short_cache_expires(
+    organisation: Organisation, settings: Any
+) -> None:
+    """Another process revokes (a direct UPDATE here): this process may still accept the key
+    for ACCOUNTS_API_KEY_CACHE_SECONDS, never longer; without the cache, at once."""
+    key, raw = api_key_issue(organisation_id=organisation.pk, name="CRM", roles=[], actor=None)
+    assert api_key_authenticate(raw) is not None
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=key.created_at)
+    assert api_key_authenticate(raw) is not None  # still cached (5 s by default)
+    api_key_cache_clear()  # what the expiry does
+    assert api_key_authenticate(raw) is None
+    settings.ACCOUNTS_API_KEY_CACHE_SECONDS = 0
+    other, other_raw = api_key_issue(
+        organisation_id=organisation.pk, name="B", roles=[], actor=None
+    )
+    assert api_key_authenticate(other_raw) is not None
+    ApiKey.objects.filter(pk=other.pk).update(revoked_at=other.created_at)
+    assert api_key_authenticate(other_raw) is None
+
+
+def test_the_cache_keeps_no_raw_key_and_no_failed_lookup(organisation: Organisation) -> None:
+    from qoldau.accounts import services
+
+    _key, raw = api_key_issue(organisation_id=organisation.pk, name="CRM", roles=[], actor=None)
+    assert api_key_authenticate(raw + "x") is None
+    assert services._key_cache == {}
+    assert api_key_authenticate(raw) is not None
+    assert raw not in repr(services._key_cache)
+    assert list(services._key_cache) == [services._hash_key(raw)]

@@ -122,3 +122,14 @@ def test_policy_due_costs_three_queries(django_assert_max_num_queries: Any) -> N
         policy_due(RuleCode.EMAIL_REPLY, local(2025, 3, 20, 9))
     with django_assert_max_num_queries(1):
         policy_due(RuleCode.RECORDING_DELIVERY, local(2025, 3, 20, 9))
+
+
+@pytest.mark.parametrize(
+    "code", [RuleCode.EMAIL_REPLY, RuleCode.RECORDING_DELIVERY, RuleCode.REFUSAL_REPEAT_WINDOW]
+)
+def test_the_cached_due_is_the_due(code: str) -> None:
+    from qoldau.policy.selectors import policy_due_cached
+
+    starts = [local(2025, 3, 20, 9), local(2025, 3, 20, 17, 45), local(2025, 3, 21, 23, 59)]
+    for start in starts * 2:  # the second round comes from the cache
+        assert policy_due_cached(code, start) == policy_due(code, start)

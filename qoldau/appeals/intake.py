@@ -1,0 +1,476 @@
+"""The API intake with ``Idempotency-Key`` and group commit (issue 4, ADR 0007).
+
+``appeal_register_idempotent`` registers once per (client, key), the way Stripe does: the same key
+with the same body replays the first response; with another body it is refused naming the key.
+
+Many requests arrive at once, and each registration would take the year's number counter and
+the audit chain's head FOR UPDATE and hold both until its commit's WAL flush. So a web process
+hands its registrations to one *group committer* thread, which registers everything waiting in
+one transaction: one idempotency-key INSERT, one lock of the counter, one multi-row INSERT per
+table, one lock of the audit chain, one commit (one fsync) for the batch. Every request waits
+for that commit before it answers, so a 201 still means "committed". When a batch fails as a
+whole, each of its requests is registered again on its own, in its own transaction, so one bad
+item neither loses nor poisons the others.
+
+Inside a transaction (the tests' ``django_db``) or with ``APPEALS_INTAKE_GROUP_COMMIT`` off the
+calling thread registers its request itself, through the same code (a batch of one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from qoldau.appeals.deadlines import reply_rule_code
+from qoldau.appeals.inputs import AppealInput, clean_appeal_input
+from qoldau.appeals.models import Appeal, AppealEvent, IdempotencyKey
+from qoldau.appeals.notify import NotificationDraft, notification_queue_many
+from qoldau.appeals.numbering import next_numbers
+from qoldau.appeals.services import _label, _user, attachment_add
+from qoldau.audit.services import AuditEntry, audit_record_many
+from qoldau.core import clock
+from qoldau.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from qoldau.core.logging import request_id_var
+from qoldau.policy.selectors import Due, policy_due_cached
+
+logger = logging.getLogger(__name__)
+
+Render = Callable[[Appeal], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """One cleaned request waiting to be registered."""
+
+    actor: Any
+    client: str
+    key: str
+    fingerprint: str
+    cleaned: AppealInput
+    render: Render
+    language: str  # the request's language: the stored response is rendered in it
+    request_id: str  # the request's id, kept in its audit record
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+Outcome = IntakeResult | Exception
+
+
+def request_fingerprint(data: dict[str, Any]) -> str:
+    """A stable hash of a request body (keys sorted), to tell a retry from a different request."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _reused(key: str) -> Conflict:
+    return Conflict(
+        "idempotency_key_reused",
+        _("The Idempotency-Key %(key)s was already used with a different request."),
+        field="Idempotency-Key",
+        params={"key": key},
+    )
+
+
+def appeal_register_idempotent(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    key: str,
+    render: Render,
+) -> tuple[int, dict[str, Any], bool]:
+    """Register once per (client, key). The key row is inserted before the appeal, in the same
+    transaction, so a concurrent twin (in another batch or process) waits on its unique index and
+    then replays; twins in the same batch are told apart in memory.
+
+    Returns (status, body, replayed)."""
+    key = (key or "").strip()
+    if not key or len(key) > 255:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "Idempotency-Key",
+                    "idempotency_key_invalid",
+                    _("The Idempotency-Key header must have 1 to 255 characters."),
+                )
+            ]
+        )
+    client = _label(actor)[:80]
+    fingerprint = request_fingerprint(data)
+    try:
+        cleaned = clean_appeal_input(data)
+    except ValidationFailed:
+        # A key already used answers for it (409, or its replay) before the body's errors do.
+        existing = IdempotencyKey.objects.filter(client=client, key=key).first()
+        if existing is None:
+            raise
+        if existing.request_hash != fingerprint:
+            raise _reused(key) from None
+        return existing.status_code, existing.response, True
+    request_id = request_id_var.get()
+    outcome = _submit(
+        IntakeRequest(
+            actor=actor,
+            client=client,
+            key=key,
+            fingerprint=fingerprint,
+            cleaned=cleaned,
+            render=render,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            request_id="" if request_id == "-" else request_id,
+        )
+    )
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome.status, outcome.body, outcome.replayed
+
+
+# --- one batch ---------------------------------------------------------------------------------
+
+
+def intake_register_batch(requests: Sequence[IntakeRequest]) -> list[Outcome]:
+    """Register ``requests`` in one transaction; an outcome (result or error) per request, in
+    order. If the batch fails as a whole, each request is tried again in its own transaction."""
+    try:
+        return _register(requests)
+    except Exception as exc:
+        if len(requests) == 1:
+            if not isinstance(exc, (Conflict, ValidationFailed)):
+                logger.exception("appeals: an API intake failed")
+            return [exc]
+        logger.warning("appeals: a batch of %d intakes failed; one by one", len(requests))
+    outcomes: list[Outcome] = []
+    for request in requests:
+        outcomes.extend(intake_register_batch([request]))
+    return outcomes
+
+
+def _register(requests: Sequence[IntakeRequest]) -> list[Outcome]:
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    with transaction.atomic(durable=True):
+        now = clock.now()
+        leaders: dict[tuple[str, str], int] = {}
+        for index, request in enumerate(requests):
+            leaders.setdefault((request.client, request.key), index)
+        pairs = sorted(leaders)  # one order of key inserts in every batch: no deadlock
+        IdempotencyKey.objects.bulk_create(
+            [
+                IdempotencyKey(
+                    client=client,
+                    key=key,
+                    request_hash=requests[leaders[(client, key)]].fingerprint,
+                    status_code=0,
+                    created_at=now,
+                )
+                for client, key in pairs
+            ],
+            ignore_conflicts=True,  # a committed or concurrent twin: read below, then replayed
+        )
+        rows = {
+            (row.client, row.key): row
+            for row in IdempotencyKey.objects.filter(
+                client__in={c for c, _k in pairs}, key__in={k for _c, k in pairs}
+            )
+        }
+        # status 0 is only ever seen by the transaction that inserted the row (it is set to the
+        # response's status before commit): those keys are this batch's to register.
+        fresh = [
+            index
+            for index, request in enumerate(requests)
+            if leaders[(request.client, request.key)] == index
+            and rows[(request.client, request.key)].status_code == 0
+        ]
+        bodies = _register_fresh(
+            [requests[i] for i in fresh],
+            [rows[(requests[i].client, requests[i].key)] for i in fresh],
+            now=now,
+        )
+        for index, body in zip(fresh, bodies, strict=True):
+            outcomes[index] = IntakeResult(201, body, False)
+        for index, request in enumerate(requests):
+            if outcomes[index] is not None:
+                continue
+            row = rows[(request.client, request.key)]
+            if row.request_hash != request.fingerprint:
+                outcomes[index] = _reused(request.key)
+            else:
+                outcomes[index] = IntakeResult(row.status_code, row.response, True)
+    return [o for o in outcomes if o is not None]
+
+
+def _deadline(channel: str, received_at: Any) -> Due | None:
+    try:
+        with translation.override("en"):  # stored once; shown per reader via the rule id
+            return policy_due_cached(reply_rule_code(channel), received_at)
+    except NotFound:
+        # A missing rule is a configuration error; the appeal is still registered (never
+        # lost), without a deadline, and the gap is logged and kept in its history.
+        logger.error("appeals: no deadline rule in force for %s", received_at.isoformat())
+        return None
+
+
+def _register_fresh(
+    requests: list[IntakeRequest], keys: list[IdempotencyKey], *, now: Any
+) -> list[dict[str, Any]]:
+    """The appeals of ``requests``, with numbers, deadlines, events, audit records and
+    acknowledgements, in multi-row statements; the stored (and returned) response bodies."""
+    if not requests:
+        return []
+    dues: list[Due | None] = []
+    appeals: list[Appeal] = []
+    for request in requests:
+        cleaned = request.cleaned
+        received_at = cleaned.received_at or now
+        due = _deadline(cleaned.channel, received_at)
+        dues.append(due)
+        service = cleaned.service
+        appeals.append(
+            Appeal(
+                channel=cleaned.channel,
+                line=cleaned.line,
+                received_at=received_at,
+                registered_at=now,
+                registered_by=_user(request.actor),
+                applicant_name=cleaned.applicant_name,
+                applicant_iin_bin=cleaned.applicant_iin_bin,
+                applicant_phone=cleaned.applicant_phone,
+                applicant_email=cleaned.applicant_email,
+                region=cleaned.region,
+                language=cleaned.language,
+                service=service,
+                organisation=service.owner if service is not None else cleaned.complaint_body,
+                category=cleaned.category,
+                subject=cleaned.subject,
+                content=cleaned.content,
+                complaint_type=cleaned.complaint_type,
+                non_compliance=cleaned.non_compliance,
+                complaint_body=cleaned.complaint_body,
+                official_name=cleaned.official_name,
+                motives=cleaned.motives,
+                demands=cleaned.demands,
+                due_at=due.due if due else None,
+                due_rule_id=due.rule_id if due else None,
+                due_citation=str(due.citation) if due else "",
+            )
+        )
+    # On SQLite the counter is taken here (PostgreSQL: a sequence, no lock; ADR 0007).
+    numbers = next_numbers(clock.local_date(now).year, len(appeals))
+    for appeal, number in zip(appeals, numbers, strict=True):
+        appeal.number = number
+    Appeal.objects.bulk_create(appeals)
+    events: list[AppealEvent] = []
+    acknowledgements: list[NotificationDraft] = []
+    for request, appeal, due in zip(requests, appeals, dues, strict=True):
+        for upload in request.cleaned.attachments:
+            attachment_add(appeal=appeal, upload=upload)
+        events.append(
+            AppealEvent(
+                appeal=appeal,
+                at=now,
+                code="registered",
+                params={"channel": appeal.channel, "due": due.due.isoformat() if due else ""},
+                actor=_user(request.actor),
+                actor_label=_label(request.actor),
+                public=True,
+            )
+        )
+        if due is None:
+            events.append(
+                AppealEvent(
+                    appeal=appeal,
+                    at=now,
+                    code="no_deadline_rule",
+                    params={},
+                    actor_label=_label(None),
+                    public=False,
+                )
+            )
+        if appeal.applicant_email:
+            local_due = appeal.due_at.astimezone(clock.local_zone()) if appeal.due_at else None
+            acknowledgements.append(
+                NotificationDraft(
+                    appeal=appeal,
+                    code="acknowledgement",
+                    recipient=appeal.applicant_email,
+                    language=appeal.language,
+                    key_suffix="first",
+                    params={"due": f"{local_due:%d.%m.%Y %H:%M}" if local_due else ""},
+                )
+            )
+    AppealEvent.objects.bulk_create(events)
+    notification_queue_many(acknowledgements, new_appeals=True)
+    bodies: list[dict[str, Any]] = []
+    for request, appeal, key in zip(requests, appeals, keys, strict=True):
+        with translation.override(request.language):
+            body = request.render(appeal)
+        bodies.append(body)
+        key.status_code = 201
+        key.response = body
+        key.appeal = appeal
+    _store_responses(keys)
+    # The audit chain's head last: it is the lock every audited write in the system shares.
+    audit_record_many(
+        [
+            AuditEntry(
+                actor=request.actor,
+                action="appeals.register",
+                target=appeal,
+                changes={"number": appeal.number, "channel": appeal.channel},
+                request_id=request.request_id,
+            )
+            for request, appeal in zip(requests, appeals, strict=True)
+        ]
+    )
+    return bodies
+
+
+def _store_responses(keys: list[IdempotencyKey]) -> None:
+    """The keys' responses, one parametrised UPDATE per row sent as one batch (``bulk_update``
+    builds a CASE per column and row, which costs more CPU than the whole insert)."""
+    table = IdempotencyKey._meta.db_table
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sql = (
+        f'UPDATE "{table}" SET "status_code" = %s, "response" = %s{cast}, "appeal_id" = %s '  # noqa: S608 (names from the model)
+        'WHERE "id" = %s'
+    )
+    rows = [
+        (k.status_code, json.dumps(k.response, ensure_ascii=False), k.appeal_id, k.pk) for k in keys
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+# --- the group committer -----------------------------------------------------------------------
+
+
+class _Waiter:
+    __slots__ = ("done", "outcome", "request")
+
+    def __init__(self, request: IntakeRequest) -> None:
+        self.request = request
+        self.done = threading.Event()
+        self.outcome: Outcome | None = None
+
+
+class GroupCommitter:
+    """One thread per process that registers whatever requests are waiting, as one batch.
+
+    No timer: while a batch is being committed the next one gathers, so an idle server answers
+    at once and a busy one batches more."""
+
+    def __init__(self, *, max_batch: int) -> None:
+        self.max_batch = max(1, max_batch)
+        self.pid = os.getpid()
+        self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
+        self.batches = 0
+        self.registered = 0
+        self._checked = 0.0
+        self._thread = threading.Thread(target=self._run, name="appeals-intake", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: IntakeRequest, timeout: float) -> Outcome:
+        waiter = _Waiter(request)
+        self._queue.put(waiter)
+        if not waiter.done.wait(timeout):
+            return RuntimeError("the appeals intake did not answer in time")
+        assert waiter.outcome is not None
+        return waiter.outcome
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=5)
+            except queue.Empty:
+                connection.close()  # idle: give the connection back
+                continue
+            if first is None:
+                break
+            batch = [first]
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit(batch)
+            if stop:
+                break
+        connection.close()
+
+    def _commit(self, batch: list[_Waiter]) -> None:
+        try:
+            # What request_started does for a request thread, at most every few seconds here
+            # (each time costs a reconnect on SQLite, a health-check query on PostgreSQL).
+            if time.monotonic() - self._checked > 5:
+                close_old_connections()
+                self._checked = time.monotonic()
+            outcomes = intake_register_batch([w.request for w in batch])
+        except Exception as exc:  # the database is gone: every request hears it
+            outcomes = [exc] * len(batch)
+            connection.close()
+        self.batches += 1
+        self.registered += len(batch)
+        for waiter, outcome in zip(batch, outcomes, strict=True):
+            waiter.outcome = outcome
+            waiter.done.set()
+
+
+_committer: GroupCommitter | None = None
+_committer_lock = threading.Lock()
+
+
+def group_committer() -> GroupCommitter:
+    """This process's committer, started on first use (and again in a forked child)."""
+    global _committer
+    current = _committer
+    if current is not None and current.pid == os.getpid():
+        return current
+    with _committer_lock:
+        if _committer is None or _committer.pid != os.getpid():
+            _committer = GroupCommitter(
+                max_batch=int(getattr(settings, "APPEALS_INTAKE_BATCH_MAX", 64))
+            )
+        return _committer
+
+
+def group_committer_stop() -> None:
+    """Stop this process's committer (tests; a new one starts on the next request)."""
+    global _committer
+    with _committer_lock:
+        current, _committer = _committer, None
+    if current is not None and current.pid == os.getpid():
+        current.stop()
+
+
+def _submit(request: IntakeRequest) -> Outcome:
+    enabled = bool(getattr(settings, "APPEALS_INTAKE_GROUP_COMMIT", True))
+    if not enabled or connection.in_atomic_block:
+        return intake_register_batch([request])[0]
+    timeout = float(getattr(settings, "APPEALS_INTAKE_WAIT_SECONDS", 60))
+    return group_committer().submit(request, timeout)

@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("faq/", include("qoldau.knowledge.faq_urls")),
     path("appeals/", include("qoldau.appeals.urls")),
     path("appeal/", include("qoldau.appeals.public_urls")),
+    path("recordings/", include("qoldau.recordings.urls")),
     path("", include("qoldau.web.urls")),
     prefix_default_language=True,
 )

@@ -15,6 +15,7 @@ from qoldau.appeals.demo import appeals_load_demo
 from qoldau.core import clock
 from qoldau.knowledge.demo import load_demo_knowledge
 from qoldau.mail.demo import load_demo_mailbox
+from qoldau.recordings.demo import recordings_load_demo
 from qoldau.registry.demo import load_demo_registry
 from qoldau.workdays.services import workdays_ensure_loaded
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         accounts = load_demo_accounts()
         mailbox = load_demo_mailbox()
         appeals_load_demo()
+        recordings_load_demo()
         self.stdout.write(
             f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
             f"of {len(organisations)} kinds; {articles} knowledge-base changes."

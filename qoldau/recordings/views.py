@@ -198,7 +198,7 @@ def request_none(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("The answer \u201cno recordings found\u201d is sent."))
+        messages.success(request, _("The answer “no recordings found” is sent."))
     return HttpResponseRedirect(reverse("recordings:request_detail", args=[pk]))
 
 

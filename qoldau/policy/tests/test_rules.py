@@ -143,6 +143,6 @@ def test_citations_in_kazakh_and_russian() -> None:
 
 def test_rule_list_today_and_history() -> None:
     today = policy_rule_list(at=dt.date(2026, 1, 1))
-    assert len(today) == 16  # 15 codes, p.20 twice (kk and ru)
+    assert len(today) == 17  # 16 codes, p.20 twice (kk and ru)
     everything = policy_rule_list(include_history=True)
-    assert len(everything) == PolicyRule.objects.count() == 20
+    assert len(everything) == PolicyRule.objects.count() == 21

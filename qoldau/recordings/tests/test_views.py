@@ -129,7 +129,7 @@ def test_the_form_names_each_field_in_the_users_language(officer: Any) -> None:
     response = client.post("/kk/recordings/requests/new/", {"call_date": "", "phone": "123"})
     assert response.status_code == 422
     text = response.content.decode()
-    assert "Жазбаша сұрау салуды тіркеңіз" in text
+    assert "Жазбаша сұрау салуды қоса тіркеңіз" in text
     assert "Қоңыраудың күнін көрсетіңіз." in text
     response = client.post(
         "/ru/recordings/requests/new/", {"call_date": "2026-12-03", "phone": "1"}

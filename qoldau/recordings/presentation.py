@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from qoldau.core import clock
 from qoldau.core.errors import DomainError
@@ -69,3 +69,16 @@ def mask_phone(phone: str) -> str:
 
 def local(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(clock.local_zone()) if moment else None
+
+
+def call_state_label(state: str) -> str:
+    """The call's state in the reader's language (labels of this app's catalogue)."""
+    labels = {
+        "arrived": pgettext("call state", "Arrived"),
+        "queued": pgettext("call state", "Waiting"),
+        "offered": pgettext("call state", "Ringing"),
+        "talking": pgettext("call state", "Talking"),
+        "ended": pgettext("call state", "Ended"),
+        "abandoned": pgettext("call state", "Abandoned"),
+    }
+    return labels.get(state, state)

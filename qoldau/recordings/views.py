@@ -34,7 +34,13 @@ from qoldau.recordings.enums import RequestStatus
 from qoldau.recordings.forms import RequestForm, add_domain_errors
 from qoldau.recordings.models import DeliveredFile, RecordingRequest
 from qoldau.recordings.ports import ObjectMissing, recording_store
-from qoldau.recordings.presentation import citation_of, clock_of, local, mask_phone
+from qoldau.recordings.presentation import (
+    call_state_label,
+    citation_of,
+    clock_of,
+    local,
+    mask_phone,
+)
 from qoldau.recordings.ranges import Unsatisfiable, parse_range
 from qoldau.recordings.services import recording_listen
 from qoldau.recordings.transitions import OPEN
@@ -376,6 +382,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "call": call,
             "recording": recording,
             "phone": mask_phone(call.caller),
+            "state": call_state_label(call.state),
             "context_request": request.GET.get("request", ""),
         },
     )

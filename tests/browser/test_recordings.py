@@ -158,6 +158,10 @@ def test_an_officer_requests_a_supervisor_delivers_the_officer_downloads(
     staff.locator("#deliver").click()
     expect(staff.locator("#request-status")).to_have_text("Предоставлен")
     expect(staff.locator("#delivered-files")).to_contain_text("SHA-256")
+    # The call's own page has the player too.
+    staff.locator("#found-calls a").first.click()
+    expect(staff.locator("#player")).to_be_visible()
+    screenshot(staff, "recording-call-ru")
     context.close()
 
     # The officer downloads the ZIP and checks every file against the SHA-256 listed.

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         accounts = load_demo_accounts()
         mailbox = load_demo_mailbox()
         appeals_load_demo()
-        recordings_load_demo()
+        recorded = recordings_load_demo()
         self.stdout.write(
             f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
             f"of {len(organisations)} kinds; {articles} knowledge-base changes."
@@ -55,6 +55,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nDemo mailbox: drop .eml files into {mailbox.maildir_path}/new; the worker "
             f"registers them within a minute. Replies go to {settings.QOLDAU_MAIL_SENT_MAILDIR}."
+        )
+        self.stdout.write(
+            f"Demo recordings: {recorded} new recorded calls and a recording request of the "
+            "quality body; fulfil it as supervisor, download it as quality."
         )
         if options["no_serve"]:
             return

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "qoldau.mail",
     "qoldau.routing",
     "qoldau.telephony",
+    "qoldau.recordings",
     "qoldau.appeals",
     "qoldau.reports",
     "qoldau.web",
@@ -321,6 +322,26 @@ TELEPHONY_AMI_PORT = env.integer("TELEPHONY_AMI_PORT", 5038)
 TELEPHONY_AMI_USERNAME = env.string("TELEPHONY_AMI_USERNAME", "")
 TELEPHONY_AMI_SECRET = env.string("TELEPHONY_AMI_SECRET", "")
 TELEPHONY_AMI_QUEUE_CONTEXTS = env.strings("TELEPHONY_AMI_QUEUE_CONTEXTS", ["qoldau-queues"])
+# --- recordings (R17; docs/recordings.md) ------------------------------------------------------
+# The store behind the port (qoldau.recordings.ports): local files by default, S3 in production.
+RECORDINGS_STORAGE_ADAPTER = env.string(
+    "RECORDINGS_STORAGE_ADAPTER", "qoldau.recordings.adapters.local.LocalRecordingStore"
+)
+RECORDINGS_STORAGE_ROOT = env.string("RECORDINGS_STORAGE_ROOT", str(VAR_DIR / "recordings"))
+RECORDINGS_S3_ENDPOINT_URL = env.string("RECORDINGS_S3_ENDPOINT_URL", "")
+RECORDINGS_S3_BUCKET = env.string("RECORDINGS_S3_BUCKET", "")
+RECORDINGS_S3_ACCESS_KEY = env.string("RECORDINGS_S3_ACCESS_KEY", "")
+RECORDINGS_S3_SECRET_KEY = env.string("RECORDINGS_S3_SECRET_KEY", "")
+RECORDINGS_S3_REGION = env.string("RECORDINGS_S3_REGION", "us-east-1")
+# Folders the PBX's file:// recordings may be read from (nothing else on the disk is read).
+RECORDINGS_PBX_LOCAL_ROOTS = env.strings("RECORDINGS_PBX_LOCAL_ROOTS", [str(VAR_DIR / "pbx")])
+RECORDINGS_FETCH_TIMEOUT = env.integer("RECORDINGS_FETCH_TIMEOUT", 30)
+RECORDINGS_FETCH_MAX_BYTES = env.integer("RECORDINGS_FETCH_MAX_BYTES", 524288000)
+# How long a delivered recording stays downloadable for the requesting body, in hours.
+RECORDINGS_DELIVERY_HOURS = env.integer("RECORDINGS_DELIVERY_HOURS", 72)
+RECORDINGS_REQUEST_DOCUMENT_MAX_BYTES = env.integer(
+    "RECORDINGS_REQUEST_DOCUMENT_MAX_BYTES", 10485760
+)
 # The public form's rate limit counts in the cache: with several processes use a shared one.
 CACHES = {
     "default": (

@@ -15,6 +15,7 @@ from qoldau.appeals.tasks import purge_idempotency_keys, sweep_overdue
 from qoldau.core import clock
 from qoldau.knowledge.services import index_change_prune, knowledge_flag_unreviewed_changes
 from qoldau.mail.tasks import deliver_outbox, poll_mailboxes
+from qoldau.recordings import tasks as recordings_tasks
 from qoldau.reports.rollup import call_intervals_seal
 from qoldau.workdays.services import workdays_ensure_loaded
 
@@ -78,3 +79,24 @@ def appeals_purge_idempotency_keys() -> int:
 def reports_seal_call_intervals() -> int:
     """Every five minutes: seal the quarter-hours of call figures ended two hours ago (R16)."""
     return call_intervals_seal()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("recordings-sweep-late")
+def recordings_sweep_late() -> int:
+    """Every minute: flag recording requests past their four-hour due time (R17, p.14)."""
+    return recordings_tasks.sweep_late()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+@lock_task("recordings-expire-deliveries")
+def recordings_expire_deliveries() -> int:
+    """Every 10 minutes: close the recording downloads whose time ran out (R17)."""
+    return recordings_tasks.expire_deliveries()
+
+
+@db_periodic_task(crontab(minute="47", hour="2"))
+@lock_task("recordings-purge-expired")
+def recordings_purge_expired() -> int:
+    """Daily: delete recordings past their retention that no request holds (ADR 0006)."""
+    return recordings_tasks.purge_expired()

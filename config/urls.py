@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("appeal/", include("qoldau.appeals.public_urls")),
     path("routing/", include("qoldau.routing.urls")),
     path("reports/", include("qoldau.reports.urls")),
+    path("recordings/", include("qoldau.recordings.urls")),
     path("", include("qoldau.web.urls")),
     prefix_default_language=True,
 )

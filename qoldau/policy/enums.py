@@ -31,6 +31,9 @@ class TextVariant(models.TextChoices):
 class RulesEdition(models.TextChoices):
     RULES_2016 = "2016", _("Rules of 2016 (Order No. 83), as amended")
     RULES_2013 = "2013", _("Rules of 2013 (Order No. 487), repealed")
+    # A number the Rules leave open (how long recordings are kept): the contact center sets it
+    # itself; the row cites the closest paragraph (docs/adr/0006-recording-retention.md).
+    UCC = "ucc", _("The contact center's own setting")
 
 
 class RuleCode(StrEnum):
@@ -51,3 +54,4 @@ class RuleCode(StrEnum):
     DISCREPANCY_EXPLANATION = "discrepancy_explanation"  # p.32
     OUTAGE_NOTICE_LEAD = "outage_notice_lead"  # p.38
     ICT_REPORT_DAY = "ict_report_day"  # p.39
+    RECORDING_RETENTION = "recording_retention"  # own setting, closest p.14 (ADR 0006)

@@ -74,6 +74,8 @@ def rule_citation(rule: PolicyRule) -> str:
             "paragraph": _paragraph_number(rule.paragraph_2013)
         }
     params = {"paragraph": _paragraph_number(rule.paragraph_2016), "edition": rule.rules}
+    if rule.rules == RulesEdition.UCC:
+        return _("Contact center's setting (closest: Rules p.%(paragraph)s)") % params
     if rule.text_variant == TextVariant.KK:
         return _("Rules p.%(paragraph)s (%(edition)s, Kazakh text)") % params
     if rule.text_variant == TextVariant.RU:

@@ -102,6 +102,22 @@ _QUALITY = NavItem(
     _("Answer times, ratings, replies on time and escalations for any period."),
 )
 
+_RECORDING_QUEUE = NavItem(
+    "recordings:queue",
+    pgettext_lazy("navigation", "Recording requests"),
+    _("Requests of the authorized bodies for call recordings to fulfil within four hours."),
+)
+_RECORDED_CALLS = NavItem(
+    "recordings:call_list",
+    pgettext_lazy("navigation", "Recorded calls"),
+    _("Listen to the recordings of calls; every listening is recorded."),
+)
+_RECORDING_REQUESTS = NavItem(
+    "recordings:request_list",
+    pgettext_lazy("navigation", "Recording requests"),
+    _("Request the recordings of calls from a number on a date and download them."),
+)
+
 # The order of the roles is the order of the sections on the home page.
 NAVIGATION: dict[str, RoleSection] = {
     Role.OPERATOR: RoleSection(
@@ -131,6 +147,8 @@ NAVIGATION: dict[str, RoleSection] = {
             _REVIEW_FLAGS,
             _SERVICES,
             _REPORTS,
+            _RECORDING_QUEUE,
+            _RECORDED_CALLS,
         ),
     ),
     Role.UCC_ADMIN: RoleSection(
@@ -160,6 +178,8 @@ NAVIGATION: dict[str, RoleSection] = {
                 pgettext_lazy("navigation", "Registry import and export"),
                 _("Load the registry of public services from a spreadsheet or download it."),
             ),
+            _RECORDING_QUEUE,
+            _RECORDED_CALLS,
         ),
     ),
     Role.KB_EDITOR: RoleSection(
@@ -203,7 +223,7 @@ NAVIGATION: dict[str, RoleSection] = {
     Role.INFORMATIZATION_OFFICER: RoleSection(
         title=pgettext_lazy("navigation", "Authorized body in informatization"),
         welcome=_("You oversee the quality of the contact center's work and receive its reports."),
-        items=(_QUALITY, _REPORTS),
+        items=(_QUALITY, _REPORTS, _RECORDING_REQUESTS),
     ),
     Role.QUALITY_OFFICER: RoleSection(
         title=pgettext_lazy("navigation", "Authorized body for service quality"),
@@ -211,7 +231,7 @@ NAVIGATION: dict[str, RoleSection] = {
             "You receive the reports on appeals and complaints about public services and request "
             "call recordings."
         ),
-        items=(_QUALITY, _REPORTS),
+        items=(_QUALITY, _REPORTS, _RECORDING_REQUESTS),
     ),
     Role.ICI_STAFF: RoleSection(
         title=pgettext_lazy("navigation", "E-government infrastructure operator"),

@@ -16,6 +16,7 @@ from qoldau.appeals.demo import appeals_load_demo
 from qoldau.core import clock
 from qoldau.knowledge.demo import load_demo_knowledge
 from qoldau.mail.demo import load_demo_mailbox
+from qoldau.recordings.demo import recordings_load_demo
 from qoldau.registry.demo import load_demo_registry
 from qoldau.routing.demo import load_demo_routing
 from qoldau.telephony.demo import load_demo_call_history
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             made = load_demo_call_history(hours=3)
             if made:
                 self.stdout.write(f"  {made} finished calls.")
+        recorded = recordings_load_demo()
         self.stdout.write(
             f"Demo data: {sum(len(v) for v in organisations.values())} organisations "
             f"of {len(organisations)} kinds; {articles} knowledge-base changes."
@@ -72,6 +74,10 @@ class Command(BaseCommand):
                 "simulated ones answer by themselves; sign in as 'operator', open the desk and "
                 "choose “Available” to take calls too."
             )
+        self.stdout.write(
+            f"Demo recordings: {recorded} new recorded calls and a recording request of the "
+            "quality body; fulfil it as supervisor, download it as quality."
+        )
         if options["no_serve"]:
             return
         children: list[subprocess.Popen[bytes]] = []

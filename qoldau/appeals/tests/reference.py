@@ -12,6 +12,7 @@ SEEDS = (
     ("qoldau.registry.migrations.0003_seed_regions", "seed_regions"),
     ("qoldau.workdays.migrations.0002_seed_calendar", "seed"),
     ("qoldau.policy.migrations.0002_seed_rules", "seed"),
+    ("qoldau.policy.migrations.0003_recording_retention", "seed"),
     ("qoldau.appeals.migrations.0002_seed_lines_templates", "seed"),
 )
 

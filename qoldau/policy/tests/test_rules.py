@@ -36,6 +36,7 @@ EXPECTED = {
     RuleCode.DISCREPANCY_EXPLANATION: (1, Unit.WORKING_DAYS, "p.32", ""),
     RuleCode.OUTAGE_NOTICE_LEAD: (1, Unit.CALENDAR_DAYS, "p.38", ""),
     RuleCode.ICT_REPORT_DAY: (5, Unit.DAY_OF_MONTH, "p.39", ""),
+    RuleCode.RECORDING_RETENTION: (12, Unit.MONTHS, "p.14", "2013 p.21"),
 }
 
 
@@ -58,6 +59,10 @@ def test_every_code_resolves_with_its_paragraph(code: RuleCode) -> None:
     assert found.rule_id == rule.pk
     number = p2016.removeprefix("p.")
     variant = ", Kazakh text" if code == RuleCode.HANDOVER_INFO else ""
+    if code == RuleCode.RECORDING_RETENTION:
+        # The Rules set no retention period: the contact center's own setting (ADR 0006).
+        assert found.citation == f"Contact center's setting (closest: Rules p.{number})"
+        return
     assert found.citation == f"Rules p.{number} (2016{variant})"
 
 
@@ -138,6 +143,6 @@ def test_citations_in_kazakh_and_russian() -> None:
 
 def test_rule_list_today_and_history() -> None:
     today = policy_rule_list(at=dt.date(2026, 1, 1))
-    assert len(today) == 16  # 15 codes, p.20 twice (kk and ru)
+    assert len(today) == 17  # 16 codes, p.20 twice (kk and ru)
     everything = policy_rule_list(include_history=True)
-    assert len(everything) == PolicyRule.objects.count() == 20
+    assert len(everything) == PolicyRule.objects.count() == 21

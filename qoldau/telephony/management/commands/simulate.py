@@ -62,7 +62,8 @@ class Command(BaseCommand):
             handle_mean=options["handle_mean"],
             patience_mean=options["patience_mean"],
             services=services,
-            recordings_dir=Path(settings.BASE_DIR) / "var" / "pbx-recordings",
+            # Where the recordings app may read the PBX's files from (RECORDINGS_PBX_LOCAL_ROOTS).
+            recordings_dir=Path(_pbx_root()) / "simulator",
         )
         simulator = Simulator(config=config, sink=call_event_ingest, seed=options["seed"])
         closed = simulator_close_orphans(sink=call_event_ingest)
@@ -78,3 +79,8 @@ class Command(BaseCommand):
             except Exception:
                 logger.exception("simulator: step failed; going on")
             time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+
+
+def _pbx_root() -> str:
+    roots = list(getattr(settings, "RECORDINGS_PBX_LOCAL_ROOTS", []) or [])
+    return str(roots[0]) if roots else str(Path(settings.BASE_DIR) / "var" / "pbx")

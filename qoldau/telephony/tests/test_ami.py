@@ -17,6 +17,7 @@ from qoldau.telephony.adapters.ami_mapping import AmiMapper, map_events
 from qoldau.telephony.ports import CallEvent, CallEventKind
 from qoldau.telephony.tests import ami_peer
 from qoldau.telephony.tests.ami_peer import DROP, AmiPeer, Clock, Pbx, Scripted, Step
+from qoldau.telephony.tests.threads import in_fresh_thread
 
 TIMEOUT = 10.0
 K = CallEventKind
@@ -43,7 +44,7 @@ def run(coro: Awaitable[Any]) -> Any:
     async def bounded() -> Any:
         return await asyncio.wait_for(coro, TIMEOUT * 2)
 
-    return asyncio.run(bounded())
+    return in_fresh_thread(lambda: asyncio.run(bounded()), timeout=TIMEOUT * 3)
 
 
 def listener_for(peer: AmiPeer, sink: Any, **options: Any) -> AmiListener:

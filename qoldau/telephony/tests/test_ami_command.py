@@ -20,6 +20,7 @@ from qoldau.telephony.management.commands import ami as command
 from qoldau.telephony.ports import CallEvent, CallEventKind
 from qoldau.telephony.tests import ami_peer
 from qoldau.telephony.tests.ami_peer import AmiPeer, Pbx
+from qoldau.telephony.tests.threads import in_fresh_thread
 
 TIMEOUT = 10.0
 
@@ -67,14 +68,14 @@ def ami_settings(peer: AmiPeer | None = None, **overrides: Any) -> Any:
 
 def test_credentials_are_required() -> None:
     with ami_settings(TELEPHONY_AMI_SECRET=""), pytest.raises(CommandError) as error:
-        call_command(command.Command())
+        in_fresh_thread(lambda: call_command(command.Command()))
     assert "Set TELEPHONY_AMI_USERNAME and TELEPHONY_AMI_SECRET" in str(error.value)
 
 
 def test_without_the_ingest_service_the_command_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_services(monkeypatch)  # the module exists, call_event_ingest does not (yet)
     with ami_settings(), pytest.raises(CommandError) as error:
-        call_command(command.Command())
+        in_fresh_thread(lambda: call_command(command.Command()))
     assert "qoldau.telephony.services.call_event_ingest is not available" in str(error.value)
 
 
@@ -85,7 +86,7 @@ def test_a_refused_login_ends_the_command_with_the_reason(monkeypatch: pytest.Mo
         ami_settings(peer),
         pytest.raises(CommandError) as error,
     ):
-        call_command(command.Command(), stdout=io.StringIO())
+        in_fresh_thread(lambda: call_command(command.Command(), stdout=io.StringIO()))
     assert "refused the AMI login of 'qoldau': Authentication failed" in str(error.value)
 
 
@@ -108,7 +109,7 @@ def test_the_command_stores_every_event_through_the_service(
     fake_services(monkeypatch, call_event_ingest)
     out = io.StringIO()
     with peer_in_thread(scripts=[[*call.events, *end.events]]) as peer, ami_settings(peer):
-        call_command(cmd, stdout=out)
+        in_fresh_thread(lambda: call_command(cmd, stdout=out))
 
     mine = [e for e in stored if e.call_id == call.call_id]
     assert [e.kind for e in mine].count(CallEventKind.TRANSFERRED) == 1

@@ -65,7 +65,11 @@ def _floor(now: dt.datetime) -> list[Any]:
         abandoned = rng.random() < 0.08
         make_call(
             arrived,
-            wait=round(rng.uniform(4, 30) * busy if not abandoned else rng.uniform(5, 60), 1),
+            # Answered within 29 s: the rolling average stays under the p.7 target whatever
+            # the time of day the test runs at (the alert is the test's own doing below).
+            wait=round(
+                min(rng.uniform(4, 30) * busy, 29.0) if not abandoned else rng.uniform(5, 60), 1
+            ),
             abandoned=abandoned,
             queue=rng.choice(QUEUES)[0],
             language=rng.choice(["kk", "kk", "ru", "ru", "ru", "en"]),

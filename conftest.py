@@ -17,15 +17,19 @@ def _english_by_default() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> Iterator[None]:
-    """Per-process caches (API keys, deadlines) must not carry rows of one test into another."""
+    """Per-process caches (API keys, deadlines, the router's queue plans) must not carry rows of
+    one test into another."""
     from qoldau.accounts.services import api_key_cache_clear
     from qoldau.policy.selectors import policy_cache_clear
+    from qoldau.routing.services import queue_plans_forget
 
     api_key_cache_clear()
     policy_cache_clear()
+    queue_plans_forget()
     yield
     api_key_cache_clear()
     policy_cache_clear()
+    queue_plans_forget()
 
 
 @pytest.fixture(autouse=True)

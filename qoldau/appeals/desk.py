@@ -32,6 +32,7 @@ from qoldau.routing.models import Operator
 from qoldau.routing.selectors import desk_state, queue_list, transfer_targets
 from qoldau.telephony import services as telephony
 from qoldau.telephony.models import CallRecord
+from qoldau.telephony.services import call_id_of_task
 
 DESK_ROLES: Final = (Role.OPERATOR, Role.SUPERVISOR, Role.UCC_ADMIN)
 CHOOSABLE: Final = (Presence.AVAILABLE, Presence.BREAK, Presence.OFFLINE)
@@ -51,7 +52,7 @@ def _call_of(state: Any) -> CallRecord | None:
         return None
     return (
         CallRecord.objects.select_related("service", "operator")
-        .filter(call_id=reservation.task.ref)
+        .filter(call_id=call_id_of_task(reservation.task.ref))
         .first()
     )
 

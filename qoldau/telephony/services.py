@@ -217,6 +217,18 @@ def _sync_transfers(call: CallRecord, facts: CallFacts) -> None:
         )
 
 
+LEG = "#leg"
+
+
+def call_id_of_task(ref: str) -> str:
+    """The call a voice task belongs to (a leg after a transfer is ``<call id>#leg<n>``)."""
+    return ref.split(LEG, 1)[0]
+
+
+def _leg(call_id: str, transfers: int) -> str:
+    return call_id if transfers == 0 else f"{call_id}{LEG}{transfers}"
+
+
 def _route(
     call: CallRecord,
     facts: CallFacts,
@@ -227,40 +239,81 @@ def _route(
     before_transfers: int,
 ) -> None:
     """Tell the router what this event changed (each call is idempotent on its side)."""
-    ref = call.call_id
     # With control of the PBX the router offers the call; without it the PBX's own queues
     # distribute calls and the router only follows who answered.
-    routed_here = bool(control_mode())
-    attributes = {
+    if control_mode():
+        _route_here(call, facts, operator, created, before_state, before_operator, before_transfers)
+    else:
+        _follow_pbx(call, facts, operator, before_state, before_operator, before_transfers)
+
+
+def _attributes(call: CallRecord) -> dict[str, Any]:
+    return {
         "language": call.language,
         "service": call.service.register_number if call.service else "",
         "line": call.line,
     }
-    if created and not facts.finished and routed_here:
-        routing.task_submit(channel=WorkChannel.VOICE, ref=ref, attributes=attributes)
+
+
+def _route_here(
+    call: CallRecord,
+    facts: CallFacts,
+    operator: Operator | None,
+    created: bool,
+    before_state: str,
+    before_operator: int | None,
+    before_transfers: int,
+) -> None:
+    """Qoldau distributes: one task per call, put back in a queue on a transfer."""
+    ref = call.call_id
+    if created and not facts.finished:
+        routing.task_submit(channel=WorkChannel.VOICE, ref=ref, attributes=_attributes(call))
     if facts.finished:
         if before_state not in FINISHED:
             routing.task_finish(channel=WorkChannel.VOICE, ref=ref, canceled=facts.abandoned)
         return
     if len(facts.transfers) > before_transfers:
         last = facts.transfers[-1]
-        target = _operator(last.to_operator)
         routing.task_requeue(
             channel=WorkChannel.VOICE,
             ref=ref,
             queue_code=last.to_queue,
-            to_operator=target,
-            offer=routed_here,
+            to_operator=_operator(last.to_operator),
         )
     if (
         call.state == CallState.TALKING
         and operator is not None
         and (before_state != CallState.TALKING or before_operator != operator.user_id)
     ):
-        if not routed_here:
-            routing.task_submit(
-                channel=WorkChannel.VOICE, ref=ref, attributes=attributes, offer=False
-            )
+        routing.task_assign(channel=WorkChannel.VOICE, ref=ref, operator=operator)
+
+
+def _follow_pbx(
+    call: CallRecord,
+    facts: CallFacts,
+    operator: Operator | None,
+    before_state: str,
+    before_operator: int | None,
+    before_transfers: int,
+) -> None:
+    """The PBX distributes: each answered leg is a task already assigned to whoever answered,
+    never waiting, so the router offers nobody a call the PBX will give to someone else."""
+    legs = len(facts.transfers)
+    if facts.finished:
+        if before_state not in FINISHED:
+            routing.task_finish(channel=WorkChannel.VOICE, ref=_leg(call.call_id, legs))
+        return
+    if legs > before_transfers:
+        routing.task_finish(channel=WorkChannel.VOICE, ref=_leg(call.call_id, before_transfers))
+    if (
+        call.state == CallState.TALKING
+        and operator is not None
+        and (before_state != CallState.TALKING or before_operator != operator.user_id)
+    ):
+        ref = _leg(call.call_id, legs)
+        routing.task_submit(
+            channel=WorkChannel.VOICE, ref=ref, attributes=_attributes(call), offer=False
+        )
         routing.task_assign(channel=WorkChannel.VOICE, ref=ref, operator=operator)
 
 

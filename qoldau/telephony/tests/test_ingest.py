@@ -214,3 +214,26 @@ def test_routed_calls_send_the_pbx_its_commands(queue: Any) -> None:
     offer = OutboxMessage.objects.get(channel="cti")
     assert offer.subject == "offer"
     assert f'"extension": "{op.extension}"' in offer.body
+
+
+def test_a_transfer_by_the_pbx_itself_moves_the_call_to_the_next_operator() -> None:
+    """With the PBX distributing, each answered leg is assigned to whoever answered; the
+    transferring operator is freed and nothing is left waiting for the router to offer."""
+    first = make_operator(languages={"kk": 5})
+    second = make_operator(languages={"kk": 5})
+    call_event_ingest(ev("p2", 1, CallEventKind.ARRIVED, 0, language="kk"))
+    call_event_ingest(ev("p2", 2, CallEventKind.ANSWERED, 5, operator=first.extension))
+    call_event_ingest(
+        ev("p2", 3, CallEventKind.TRANSFERRED, 60, operator=first.extension, target_queue="x")
+    )
+    call_event_ingest(ev("p2", 4, CallEventKind.ANSWERED, 75, operator=second.extension))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.voice_busy == 0
+    assert second.voice_busy == 1
+    assert not Task.objects.filter(state=TaskState.PENDING).exists()
+    assert Task.objects.get(ref="p2#leg1").assigned_to == second
+    call_event_ingest(ev("p2", 5, CallEventKind.ENDED, 200))
+    second.refresh_from_db()
+    assert second.voice_busy == 0
+    assert Task.objects.get(ref="p2#leg1").state == TaskState.COMPLETED

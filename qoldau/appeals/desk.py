@@ -24,6 +24,7 @@ from qoldau.appeals.calls import appeal_register_for_call, call_appeals, caller_
 from qoldau.appeals.forms import AppealForm, add_domain_errors
 from qoldau.appeals.models import Appeal
 from qoldau.appeals.presentation import mask_phone
+from qoldau.appeals.views import _knowledge_url
 from qoldau.core import clock
 from qoldau.core.errors import DomainError, PermissionDenied, ValidationFailed
 from qoldau.routing import services as routing
@@ -105,15 +106,6 @@ def desk(request: HttpRequest) -> HttpResponse:
     context = _panel_context(request, operator)
     context["knowledge_url"] = _knowledge_url()
     return render(request, "appeals/desk.html", context)
-
-
-def _knowledge_url() -> str:
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse("knowledge:search_results")
-    except NoReverseMatch:
-        return ""
 
 
 @login_required

@@ -649,8 +649,3 @@ def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickRes
             if task_dispatch(task=task) is not None:
                 result.offered += 1
     return result
-
-
-def operator_open_work(operator: Operator) -> Q:
-    """Reservations an operator holds now (for screens)."""
-    return Q(operator=operator, state__in=OPEN_STATES)

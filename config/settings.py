@@ -69,6 +69,13 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _database["CONN_HEALTH_CHECKS"] = True
+    # Server-side binding lets psycopg prepare a statement after it has run a few times on a
+    # connection, so PostgreSQL stops planning the router's and the intake's repeated queries
+    # (planning cost more than running them). 0 turns it off, for a pooler in transaction mode
+    # without prepared-statement support (PgBouncer before 1.21).
+    _prepare_after = env.integer("DATABASE_PREPARE_THRESHOLD", 5)
+    if _prepare_after > 0:
+        _database["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": _prepare_after}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -122,6 +122,7 @@ class Driver:
         self.dropped = 0  # events still queued when the grace period after the run ended
         self._deadline = math.inf
         self.lag: list[float] = []  # how late the scheduler handed events over (s)
+        self.start_lag: list[float] = []  # how late a worker began an event (s)
 
     def schedule(self, at: float, kind: str, payload: Any = None) -> None:
         with self._cond:
@@ -139,6 +140,7 @@ class Driver:
             if time.monotonic() > self._deadline:
                 self.dropped += 1
                 continue
+            self.start_lag.append(time.monotonic() - event.at)
             try:
                 self.handler(event.kind, event.payload, event.at)
             except Exception as error:  # counted and reported; the run goes on

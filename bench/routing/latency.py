@@ -69,7 +69,7 @@ def _child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         context.Process(
             target=_partition, args=(k, processes, workers, schedule, start, args, results)
         )
-        for k in range(processes)
+        for k in range(processes + 1)  # the last one is the router's clock
     ]
     for fork in forks:
         fork.start()
@@ -95,6 +95,11 @@ def _child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     result["ours"]["dropped"] = dropped
     result["ours"]["first_errors"] = errors[:3]
     result["ours"]["scheduler_lag_p99_ms"] = lag[int(0.99 * (len(lag) - 1))] * 1000 if lag else 0
+    result["ours"]["worker_start_lag"] = percentiles([x for p in parts for x in p["start_lag"]])
+    for kind_ in ("arrive", "answer", "end", "tick"):
+        result["ours"]["handled_" + kind_] = percentiles(
+            [x for p in parts for x in p["durations"].get(kind_, [])]
+        )
     result["ours"]["check"] = ours.double_assignments()
     result["ours"]["workers"] = f"{processes}×{workers}"
     if connection.vendor == "postgresql" and not args.no_peer:
@@ -132,7 +137,9 @@ def _partition(
 ) -> None:
     """One router process: the calls numbered ``k`` mod ``processes`` arrive here; the answer
     and the end of every offer this process makes are handled here too (each process knows the
-    whole schedule), as PBX webhooks land on whichever web process."""
+    whole schedule), as PBX webhooks land on whichever web process. Process ``processes`` is
+    the router's clock (``routing_tick`` every second, as ``qoldau router`` runs it beside the
+    web processes) with one worker of its own."""
     from django.db import connection, transaction
 
     from bench.routing import ours
@@ -156,7 +163,16 @@ def _partition(
         for ref, operator_id in made:
             driver.schedule(done + by_ref[ref].ring, "answer", (ref, operator_id))
 
+    durations: dict[str, list[float]] = {}  # how long each kind of event took to handle
+
     def handle(kind_: str, payload: Any, at: float) -> None:
+        began = time.monotonic()
+        try:
+            _handle(kind_, payload, at)
+        finally:
+            durations.setdefault(kind_, []).append(time.monotonic() - began)
+
+    def _handle(kind_: str, payload: Any, at: float) -> None:
         if kind_ == "arrive":
             call: Call = payload
             offers.start()
@@ -196,12 +212,14 @@ def _partition(
                 counts[kind_] += 1
                 last_done[0] = time.monotonic()
 
-    driver = Driver(handle, workers)
-    for call in schedule:
-        if call.number % processes == k:
-            driver.schedule(start + call.at, "arrive", call)
-    if k == 0:
+    clock_process = k == processes
+    driver = Driver(handle, 1 if clock_process else workers)
+    if clock_process:
         driver.schedule(start + 0.5, "tick")
+    else:
+        for call in schedule:
+            if call.number % processes == k:
+                driver.schedule(start + call.at, "arrive", call)
     driver.run(until=window[1], done=connection.close)
     results.put(
         {
@@ -209,6 +227,8 @@ def _partition(
             "counts": dict(counts),
             "last_done": last_done[0],
             "lag": driver.lag,
+            "start_lag": driver.start_lag,
+            "durations": durations,
             "errors": driver.errors,
             "dropped": driver.dropped,
         }

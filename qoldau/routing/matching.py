@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Exists, F, OuterRef, QuerySet
 
+from qoldau.routing import rows
 from qoldau.routing.enums import LanguageMode, Presence, SkillMode, TaskState, WorkChannel
 from qoldau.routing.models import (
     Operator,
@@ -99,107 +98,6 @@ def candidates(task: Task, rule: StepRule) -> QuerySet[Operator]:
     return qs.order_by("idle_since", "pk")
 
 
-@dataclass(frozen=True)
-class OperatorProfile:
-    """An operator's competences, languages and queues, loaded once for the operator path."""
-
-    operator_id: int
-    skills: Mapping[str, int]
-    languages: Mapping[str, int]
-    queue_ids: frozenset[int]
-
-    @classmethod
-    def load(cls, operator: Operator) -> OperatorProfile:
-        return cls(
-            operator_id=operator.pk,
-            skills=dict(
-                OperatorSkill.objects.filter(operator=operator).values_list("skill__code", "level")
-            ),
-            languages=dict(
-                OperatorLanguage.objects.filter(operator=operator).values_list("language", "level")
-            ),
-            queue_ids=frozenset(
-                QueueMember.objects.filter(operator=operator).values_list("queue_id", flat=True)
-            ),
-        )
-
-
-def eligible(profile: OperatorProfile, task: Task, rule: StepRule) -> bool:
-    """``candidates`` for one operator, in Python (presence and capacity checked by the caller)."""
-    if rule.members_only and task.queue_id is not None and task.queue_id not in profile.queue_ids:
-        return False
-    attributes: Mapping[str, Any] = task.attributes or {}
-    skill = str(attributes.get("skill") or "")
-    if (
-        rule.skill_mode == SkillMode.SERVICE
-        and skill
-        and profile.skills.get(skill, 0) < rule.min_skill_level
-    ):
-        return False
-    language = str(attributes.get("language") or "")
-    return not (
-        rule.language_mode == LanguageMode.TASK
-        and language
-        and profile.languages.get(language, 0) < rule.min_language_level
-    )
-
-
-def _fits(rule: StepRule) -> Q:
-    """``eligible`` as a condition on waiting tasks annotated by ``waiting_tasks``."""
-    fits = Q()
-    if rule.members_only:
-        fits &= Q(queue__isnull=True) | Q(routing_member=True)
-    if rule.skill_mode == SkillMode.SERVICE:
-        fits &= Q(routing_skill="") | Q(routing_skill_level__gte=rule.min_skill_level)
-    if rule.language_mode == LanguageMode.TASK:
-        fits &= Q(routing_language="") | Q(routing_language_level__gte=rule.min_language_level)
-    return fits
-
-
-def _text(key: str) -> Coalesce:
-    """A task attribute as text, "" when missing (as ``str(attributes.get(key) or "")``)."""
-    return Coalesce(Cast(KT(f"attributes__{key}"), output_field=CharField()), Value(""))
-
-
-def waiting_tasks(operator_id: int, branches: Sequence[tuple[Q, StepRule]]) -> QuerySet[Task]:
-    """Waiting tasks that the operator may take, first by priority then age: ``branches`` pair
-    which tasks (a queue and step) with the rule that applies to them. The operator's level in
-    each task's competence and language and their membership of its queue are looked up once
-    per task, so the query stays small whatever the number of queues and steps. The operator's
-    declined or missed offers at a task's current step are left out, as in ``candidates``."""
-    allowed = Q(pk__in=[])
-    for which, rule in branches:
-        allowed |= which & _fits(rule)
-    return (
-        Task.objects.filter(state=TaskState.PENDING)
-        .annotate(routing_skill=_text("skill"), routing_language=_text("language"))
-        .annotate(
-            routing_skill_level=Subquery(
-                OperatorSkill.objects.filter(
-                    operator_id=operator_id, skill__code=OuterRef("routing_skill")
-                ).values("level")[:1]
-            ),
-            routing_language_level=Subquery(
-                OperatorLanguage.objects.filter(
-                    operator_id=operator_id, language=OuterRef("routing_language")
-                ).values("level")[:1]
-            ),
-            routing_member=Exists(
-                QueueMember.objects.filter(operator_id=operator_id, queue_id=OuterRef("queue_id"))
-            ),
-        )
-        .filter(allowed)
-        .exclude(
-            Exists(
-                Reservation.objects.filter(
-                    task=OuterRef("pk"), step=OuterRef("step"), operator_id=operator_id
-                )
-            )
-        )
-        .order_by("-priority", "created_at", "pk")
-    )
-
-
 # --- compiled once ------------------------------------------------------------------------------
 # Building these queries through the ORM costs more Python time than running them (the router's
 # hot path runs one per event), and their shape depends only on the step rule and on which
@@ -236,8 +134,12 @@ def _run_compiled(
     return sql, [values.get(p, p) if isinstance(p, int | str) else p for p in params]
 
 
-def candidate_ids(task: Task, rule: StepRule, limit: int = 5) -> list[int]:
-    """The first ``limit`` of ``candidates(task, rule)``, by a query compiled once per shape."""
+def candidate_ids(task: Task, rule: StepRule, limit: int = 1) -> list[int]:
+    """The first ``limit`` of ``candidates(task, rule)``, by a query compiled once per shape.
+
+    The rows come back locked, skipping operators another transaction holds: two calls that
+    arrive together get two operators at once instead of one waiting for the other's commit
+    and then trying the next in line (the caller's transaction keeps the locks)."""
     attributes: Mapping[str, Any] = task.attributes or {}
     skill = str(attributes.get("skill") or "")
     language = str(attributes.get("language") or "")
@@ -256,7 +158,8 @@ def candidate_ids(task: Task, rule: StepRule, limit: int = 5) -> list[int]:
             },
         )
         marked._state.adding = False  # a stored task, as far as the query is concerned
-        return candidates(marked, rule).values_list("pk", flat=True)[:limit]
+        chosen = candidates(marked, rule).select_for_update(skip_locked=True, of=("self",))
+        return chosen.values_list("pk", flat=True)[:limit]
 
     values = {_TASK: task.pk, _QUEUE: task.queue_id, _STEP: task.step, _SKILL: skill}
     values[_LANGUAGE] = language
@@ -267,23 +170,89 @@ def candidate_ids(task: Task, rule: StepRule, limit: int = 5) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def first_waiting(
-    operator_id: int,
-    shape: Hashable,
-    branches: Sequence[tuple[Q, StepRule]],
-    *,
-    voice_only: bool,
-    limit: int = 5,
-) -> list[Task]:
-    """The first ``limit`` of ``waiting_tasks(operator_id, branches)`` (calls only if
-    ``voice_only``), by a query compiled once per ``shape`` (what ``branches`` were made of)."""
+@dataclass(frozen=True)
+class Branch:
+    """Which waiting tasks a step rule applies to: those of queue ``queue_id`` at one of
+    ``steps``, or at any step but ``steps`` (``other_steps``); with ``queue_id`` None, tasks
+    without a queue or in a queue not among ``other_queues``."""
 
-    def build() -> QuerySet[Any]:
-        waiting = waiting_tasks(_OPERATOR, branches)
-        if voice_only:
-            waiting = waiting.filter(channel=WorkChannel.VOICE)
-        return waiting[:limit]
+    rule: StepRule
+    queue_id: int | None = None
+    steps: tuple[int, ...] = ()
+    other_steps: bool = False
+    other_queues: tuple[int, ...] = ()
 
-    key = ("waiting", shape, voice_only, limit)
-    sql, params = _run_compiled(key, build, {_OPERATOR: operator_id}, [_OPERATOR])
-    return list(Task.objects.raw(sql, params))
+
+_waiting_sql: dict[Hashable, str] = {}
+
+
+def _attribute(key: str) -> str:
+    """SQL for a task attribute as text, '' when missing (keys are constants of this module)."""
+    if connection.vendor == "postgresql":
+        return f"COALESCE(t.attributes ->> '{key}', '')"
+    return f"COALESCE(json_extract(t.attributes, '$.{key}'), '')"
+
+
+def _ints(values: Sequence[int]) -> str:
+    return ", ".join(str(int(v)) for v in values) or "NULL"  # IN (NULL) holds for nothing
+
+
+def _branch_sql(branch: Branch) -> str:
+    rule = branch.rule
+    where = ["1 = 1"]
+    if branch.queue_id is None:
+        if branch.other_queues:
+            queues = _ints(branch.other_queues)
+            where.append(f"(t.queue_id IS NULL OR t.queue_id NOT IN ({queues}))")
+    else:
+        where.append(f"t.queue_id = {int(branch.queue_id)}")
+        steps = _ints(branch.steps)
+        if not branch.other_steps:
+            where.append(f"t.step IN ({steps})")
+        elif branch.steps:
+            where.append(f"t.step NOT IN ({steps})")
+    if rule.members_only:
+        where.append("(t.queue_id IS NULL OR qm.id IS NOT NULL)")
+    if rule.skill_mode == SkillMode.SERVICE:
+        level = int(rule.min_skill_level)
+        where.append(f"({_attribute('skill')} = '' OR os.level >= {level})")
+    if rule.language_mode == LanguageMode.TASK:
+        level = int(rule.min_language_level)
+        where.append(f"({_attribute('language')} = '' OR ol.level >= {level})")
+    return "(" + " AND ".join(where) + ")"
+
+
+def _waiting_query(branches: Sequence[Branch], voice_only: bool) -> str:
+    """Waiting tasks the operator (the three parameters) may take, first by priority then age,
+    with the operator's level in each task's competence and language and their membership of
+    its queue joined once per task; their declined or missed offers at a task's current step
+    are left out, as in ``candidates``. Locked, skipping tasks other transactions hold."""
+    key = (connection.vendor, tuple(branches), voice_only)
+    found = _waiting_sql.get(key)
+    if found is not None:
+        return found
+    columns = ", ".join(f"t.{name}" for name in rows.TASK_COLUMNS)
+    allowed = " OR ".join(_branch_sql(b) for b in branches) or "1 = 0"
+    voice = f" AND t.channel = '{WorkChannel.VOICE.value}'" if voice_only else ""
+    lock = " FOR UPDATE OF t SKIP LOCKED" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {columns} FROM routing_task t "  # noqa: S608 (built from constants and ints)
+        "LEFT JOIN routing_queuemember qm ON qm.queue_id = t.queue_id AND qm.operator_id = %s "
+        f"LEFT JOIN routing_skill sk ON sk.code = {_attribute('skill')} "
+        "LEFT JOIN routing_operatorskill os ON os.skill_id = sk.id AND os.operator_id = %s "
+        f"LEFT JOIN routing_operatorlanguage ol ON ol.language = {_attribute('language')} "
+        "AND ol.operator_id = %s "
+        f"WHERE t.state = '{TaskState.PENDING.value}'{voice} AND NOT EXISTS (SELECT 1 FROM "
+        "routing_reservation r WHERE r.task_id = t.id AND r.step = t.step AND r.operator_id = %s) "
+        f"AND ({allowed}) ORDER BY t.priority DESC, t.created_at, t.id LIMIT 1{lock}"
+    )
+    if len(_waiting_sql) > 256:
+        _waiting_sql.clear()
+    _waiting_sql[key] = sql
+    return sql
+
+
+def first_waiting(operator_id: int, branches: Sequence[Branch], *, voice_only: bool) -> Task | None:
+    """The first waiting task the operator may take (calls only if ``voice_only``), locked."""
+    row = rows.fetch_one(_waiting_query(branches, voice_only), [operator_id] * 4)
+    return rows.task_of(row) if row is not None else None

@@ -21,16 +21,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.core import clock, events
 from qoldau.core.errors import Conflict, NotFound, PermissionDenied
+from qoldau.routing import rows
 from qoldau.routing.enums import Presence, ReservationState, TaskState, WorkChannel
 from qoldau.routing.expressions import Predicate, RuleError, compile_rule
-from qoldau.routing.matching import DEFAULT_STEP, StepRule, candidate_ids, first_waiting
-from qoldau.routing.models import Operator, PresenceChange, Queue, Reservation, Skill, Task
+from qoldau.routing.matching import (
+    DEFAULT_STEP,
+    Branch,
+    StepRule,
+    candidate_ids,
+    first_waiting,
+)
+from qoldau.routing.models import Operator, Queue, Reservation, Skill, Task
 from qoldau.routing.transitions import presence_allowed
 
 logger = logging.getLogger(__name__)
@@ -120,8 +127,7 @@ def _presence_write(
     """Change presence (and save the fields named in ``also`` in the same UPDATE)."""
     before = operator.presence
     if before == after:
-        if also:
-            operator.save(update_fields=list(also))
+        rows.operator_write(operator, also)
         return
     now = clock.now()
     operator.presence = after
@@ -133,9 +139,9 @@ def _presence_write(
     if after != Presence.WRAP_UP and operator.wrap_up_until is not None:
         operator.wrap_up_until = None
         fields.append("wrap_up_until")
-    operator.save(update_fields=fields)
-    PresenceChange.objects.create(
-        operator=operator, at=now, before=before, after=after, reason=reason[:40]
+    rows.operator_write(operator, fields)
+    rows.presence_change_insert(
+        operator_id=operator.pk, at=now, before=before, after=after, reason=reason
     )
 
 
@@ -205,45 +211,27 @@ def task_submit(
     attributes = {k: v for k, v in attributes.items() if v not in ("", None)}
     attributes["skill"] = _skill_code(attributes)
     now = clock.now()
-    with transaction.atomic():
-        # The insert is the check: a second submit of the same reference hits the unique
-        # constraint and gets the existing task (one query less on the usual path).
+    with transaction.atomic(savepoint=False):
+        # The insert is the check: a second submit of the same reference inserts nothing and
+        # gets the existing task (one query less on the usual path).
         plan = queue_for(channel, attributes)
-        try:
-            with transaction.atomic():
-                task = Task.objects.create(
-                    channel=channel,
-                    ref=ref,
-                    attributes=attributes,
-                    queue_id=plan.queue_id if plan else None,
-                    step=plan.steps[0].order if plan and plan.steps else 1,
-                    step_started_at=now,
-                    priority=priority,
-                    created_at=now,
-                )
-        except IntegrityError:
+        task = rows.task_insert(
+            channel=channel,
+            ref=ref,
+            attributes=attributes,
+            queue_id=plan.queue_id if plan else None,
+            step=plan.steps[0].order if plan and plan.steps else 1,
+            priority=priority,
+            now=now,
+        )
+        if task is None:
             return Task.objects.get(channel=channel, ref=ref)
         if offer:
             task_dispatch(task=task)
     return task
 
 
-def _claim_operator(operator_id: int, channel: str) -> bool:
-    free = Operator.objects.filter(pk=operator_id, presence=Presence.AVAILABLE, voice_busy=0)
-    if channel == WorkChannel.VOICE:
-        return free.update(voice_busy=F("voice_busy") + 1) == 1
-    return free.filter(text_busy__lt=F("text_capacity")).update(text_busy=F("text_busy") + 1) == 1
-
-
-def _release_operator(operator_id: int, channel: str) -> None:
-    if channel == WorkChannel.VOICE:
-        Operator.objects.filter(pk=operator_id, voice_busy__gt=0).update(
-            voice_busy=F("voice_busy") - 1
-        )
-    else:
-        Operator.objects.filter(pk=operator_id, text_busy__gt=0).update(
-            text_busy=F("text_busy") - 1
-        )
+_release_operator = rows.operator_release
 
 
 def _release_locked(operator: Operator, channel: str) -> list[str]:
@@ -257,37 +245,32 @@ def _release_locked(operator: Operator, channel: str) -> list[str]:
 
 
 def _reserve(task: Task, operator_id: int, plan: QueuePlan | None) -> Reservation | None:
-    """Offer ``task`` to the operator if both are still free; None if either was taken."""
+    """Offer ``task`` to the operator if both are still free; None if either was taken.
+
+    Each step is a conditional write, and a step that finds the operator or the task taken
+    undoes the steps before it (cheaper than a savepoint per offer)."""
     now = clock.now()
     offer = plan.offer_seconds if plan else 15
-    try:
-        with transaction.atomic():
-            if not _claim_operator(operator_id, task.channel):
-                return None
-            if (
-                Task.objects.filter(pk=task.pk, state=TaskState.PENDING).update(
-                    state=TaskState.RESERVED, offers=F("offers") + 1
-                )
-                != 1
-            ):
-                raise _Taken
-            reservation = Reservation.objects.create(
-                task=task,
-                operator_id=operator_id,
-                channel=task.channel,
-                step=task.step,
-                offered_at=now,
-                expires_at=now + dt.timedelta(seconds=offer),
-            )
-    except (_Taken, IntegrityError):
+    if not rows.operator_claim(operator_id, task.channel):
+        return None
+    if not rows.task_take(task.pk):
+        rows.operator_release(operator_id, task.channel)
+        return None
+    reservation = rows.reservation_insert(
+        task=task,
+        operator_id=operator_id,
+        state=ReservationState.PENDING,
+        step=task.step,
+        offered_at=now,
+        expires_at=now + dt.timedelta(seconds=offer),
+    )
+    if reservation is None:  # an open offer of the task or call of the operator exists
+        rows.task_untake(task.pk)
+        rows.operator_release(operator_id, task.channel)
         return None
     task.state = TaskState.RESERVED
     events.publish("routing.offered", reservation=reservation, task=task)
     return reservation
-
-
-class _Taken(Exception):
-    """The task was offered by someone else meanwhile (rolls the claim back)."""
 
 
 def task_dispatch(*, task: Task) -> Reservation | None:
@@ -298,43 +281,47 @@ def task_dispatch(*, task: Task) -> Reservation | None:
     rule = plan.step(task.step) if plan else DEFAULT_STEP
     if plan is None:
         rule = StepRule(0, task.step, "any", 1, "task", 1, False, None)
-    for operator_id in candidate_ids(task, rule, 5):
-        reservation = _reserve(task, operator_id, plan)
+    for _attempt in range(3):
+        found = candidate_ids(task, rule)
+        if not found:
+            return None
+        reservation = _reserve(task, found[0], plan)
         if reservation is not None:
             return reservation
+        if not rows.task_waits(task.pk):
+            return None  # offered elsewhere meanwhile
     return None
 
 
-def _branches(plans: list[QueuePlan]) -> list[tuple[Q, StepRule]]:
+def _branches(plans: list[QueuePlan]) -> tuple[Branch, ...]:
     """Which waiting tasks each step rule applies to (as ``QueuePlan.step`` picks it)."""
-    out: list[tuple[Q, StepRule]] = []
+    out: list[Branch] = []
     for plan in plans:
-        orders = [step.order for step in plan.steps]
+        orders = tuple(step.order for step in plan.steps)
         for step in plan.steps:
-            out.append((Q(queue_id=plan.queue_id, step=step.order), step))
+            out.append(Branch(step, plan.queue_id, (step.order,)))
         last = plan.steps[-1] if plan.steps else DEFAULT_STEP
-        out.append((Q(queue_id=plan.queue_id) & ~Q(step__in=orders), last))
-    out.append((Q(queue__isnull=True) | ~Q(queue_id__in=[p.queue_id for p in plans]), DEFAULT_STEP))
-    return out
+        out.append(Branch(last, plan.queue_id, orders, other_steps=True))
+    out.append(Branch(DEFAULT_STEP, other_queues=tuple(p.queue_id for p in plans)))
+    return tuple(out)
 
 
 def operator_dispatch(*, operator: Operator) -> Reservation | None:
     """Offer the first waiting task (priority, then age) that a freed operator may take."""
     if operator.presence != Presence.AVAILABLE or operator.voice_busy:
         return None
-    # One query finds the task, whatever the length of the queue (matching.waiting_tasks).
-    plans = queue_plans()
-    shape = tuple((plan.queue_id, plan.steps) for plan in plans)
-    for task in first_waiting(
-        operator.pk,
-        shape,
-        _branches(plans),
-        voice_only=operator.text_busy >= operator.text_capacity,
-    ):
+    # One query finds the task, whatever the length of the queue (matching.first_waiting).
+    branches = _branches(queue_plans())
+    for _attempt in range(3):
+        task = first_waiting(
+            operator.pk, branches, voice_only=operator.text_busy >= operator.text_capacity
+        )
+        if task is None:
+            return None
         reservation = _reserve(task, operator.pk, _plan_of(task.queue_id))
         if reservation is not None:
             return reservation
-        if not Operator.objects.filter(pk=operator.pk, voice_busy=0).exists():
+        if not rows.operator_is_free_for_call(operator.pk):
             return None  # the operator was taken meanwhile
     return None
 
@@ -355,7 +342,7 @@ def _open_reservation(task: Task) -> Reservation | None:
 def _finish_reservation(reservation: Reservation, state: str) -> None:
     reservation.state = state
     reservation.responded_at = clock.now()
-    reservation.save(update_fields=["state", "responded_at"])
+    rows.reservation_close(reservation.pk, state, reservation.responded_at)
 
 
 def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
@@ -363,7 +350,10 @@ def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
 
     Where the PBX picked someone else than the router offered, the PBX is right: the offer is
     released and the answering operator takes the task."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
+        accepted = _accept_own_offer(channel, ref, operator)
+        if accepted is not None:
+            return accepted
         task = _task(channel, ref)
         if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELED):
             return task
@@ -410,6 +400,33 @@ def task_assign(*, channel: str, ref: str, operator: Operator) -> Task | None:
                 _presence_write(locked, Presence.ON_CALL, reason="call")
         if withdrawn is not None:
             task_dispatch(task=withdrawn)  # to someone else: this operator is busy now
+    return task
+
+
+def _accept_own_offer(channel: str, ref: str, operator: Operator) -> Task | None:
+    """The usual answer: the operator takes the offer the router made them. Done in a few plain
+    statements (the router's hot path); None when the case is any other, for the general path."""
+    offer = rows.offer_of(channel, ref)
+    if offer is None:
+        return None
+    task_id, task_state, reservation_id, operator_id, reservation_state = offer
+    if (
+        operator_id != operator.pk
+        or reservation_state != ReservationState.PENDING
+        or task_state != TaskState.RESERVED
+    ):
+        return None
+    now = clock.now()
+    rows.reservation_close(reservation_id, ReservationState.ACCEPTED, now)
+    task = rows.task_assigned(task_id, operator.pk, now)
+    if task is None:
+        return None
+    if channel == WorkChannel.VOICE:
+        locked = rows.operator_locked(operator.pk)
+        if locked is not None and presence_allowed(
+            locked.presence, Presence.ON_CALL, by_system=True
+        ):
+            _presence_write(locked, Presence.ON_CALL, reason="call")
     return task
 
 
@@ -489,22 +506,36 @@ def _decline(reservation: Reservation, state: str) -> None:
 
 def task_finish(*, channel: str, ref: str, canceled: bool = False) -> Task | None:
     """The work is done (a call ended, an appeal closed) or gone (the caller hung up)."""
-    with transaction.atomic():
-        task = _task(channel, ref)
-        if task is None or task.state in (TaskState.COMPLETED, TaskState.CANCELED):
-            return task
-        current = _open_reservation(task)
+    now = clock.now()
+    with transaction.atomic(savepoint=False):
+        # The conditional UPDATE finds, locks and ends the task at once (an ended task is left
+        # as it is: a repeated event changes nothing).
+        task = rows.task_end(
+            channel=channel,
+            ref=ref,
+            state=TaskState.CANCELED if canceled else TaskState.COMPLETED,
+            now=now,
+        )
+        if task is None:
+            return Task.objects.filter(channel=channel, ref=ref).first()
+        current = rows.reservation_open_of_task(task.pk)
         freed: Operator | None = None
         if current is not None:
-            accepted = current.state == ReservationState.ACCEPTED
-            _finish_reservation(
-                current, ReservationState.COMPLETED if accepted else ReservationState.CANCELED
+            reservation_id, operator_id, reservation_channel, state = current
+            accepted = state == ReservationState.ACCEPTED
+            rows.reservation_close(
+                reservation_id,
+                ReservationState.COMPLETED if accepted else ReservationState.CANCELED,
+                now,
             )
-            # The operator's row was locked with the reservation (select_related + FOR UPDATE):
+            # Locked after the task and its reservation, in that order like every writer here:
             # release, presence and wrap-up go in one UPDATE.
-            freed = current.operator
-            released = _release_locked(freed, current.channel)
-            if accepted and channel == WorkChannel.VOICE and freed.presence == Presence.ON_CALL:
+            freed = rows.operator_locked(operator_id)
+            if freed is None:
+                return task
+            released = _release_locked(freed, reservation_channel)
+            on_call = freed.presence == Presence.ON_CALL
+            if accepted and reservation_channel == WorkChannel.VOICE and on_call:
                 wrap_up = wrap_up_seconds()
                 if wrap_up > 0:
                     freed.wrap_up_until = clock.now() + dt.timedelta(seconds=wrap_up)
@@ -519,10 +550,7 @@ def task_finish(*, channel: str, ref: str, canceled: bool = False) -> Task | Non
                     # below (a free operator never idles while work waits).
                     _presence_write(freed, Presence.AVAILABLE, reason="call_ended", also=released)
             elif released:
-                freed.save(update_fields=released)
-        task.state = TaskState.CANCELED if canceled else TaskState.COMPLETED
-        task.ended_at = clock.now()
-        task.save(update_fields=["state", "ended_at"])
+                rows.operator_write(freed, released)
         if freed is not None:
             operator_dispatch(operator=freed)
     return task
@@ -614,26 +642,7 @@ def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickRes
         for reservation in due:
             _decline(reservation, ReservationState.TIMED_OUT)
             result.expired += 1
-    with transaction.atomic(durable=True):
-        waiting = Task.objects.select_for_update(skip_locked=True).filter(
-            state=TaskState.PENDING, queue__isnull=False
-        )
-        for task in waiting.order_by("-priority", "created_at")[:limit]:
-            plan = _plan_of(task.queue_id)
-            if plan is None:
-                continue
-            step = plan.step(task.step)
-            if step.timeout_seconds is None:
-                continue
-            if task.step_started_at + dt.timedelta(seconds=step.timeout_seconds) > moment:
-                continue
-            following = plan.next_order(task.step)
-            if following is None:
-                continue
-            task.step = following
-            task.step_started_at = moment
-            task.save(update_fields=["step", "step_started_at"])
-            result.escalated += 1
+    result.escalated = _escalate(moment, limit)
     with transaction.atomic(durable=True):
         done = Operator.objects.select_for_update(skip_locked=True).filter(
             presence=Presence.WRAP_UP, wrap_up_until__lte=moment
@@ -643,9 +652,38 @@ def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickRes
             result.wrapped_up += 1
             if operator_dispatch(operator=operator) is not None:
                 result.offered += 1
-    with transaction.atomic(durable=True):
-        waiting = Task.objects.select_for_update(skip_locked=True).filter(state=TaskState.PENDING)
-        for task in waiting.order_by("-priority", "created_at")[:limit]:
+    # The safety net: offer every waiting task again (work that arrived while its operator
+    # was being freed elsewhere). One short transaction per task, so the events' own writes
+    # never queue behind the tick; a task with nobody free costs one read.
+    waiting = Task.objects.filter(state=TaskState.PENDING).order_by("-priority", "created_at")
+    for task in waiting[:limit]:
+        with transaction.atomic(durable=True):
             if task_dispatch(task=task) is not None:
                 result.offered += 1
     return result
+
+
+def _escalate(moment: dt.datetime, limit: int) -> int:
+    """Move waiting tasks whose step timed out to the queue's next step."""
+    moved = 0
+    for plan in queue_plans():
+        for step in plan.steps:
+            following = plan.next_order(step.order)
+            if step.timeout_seconds is None or following is None:
+                continue
+            due = Task.objects.filter(
+                state=TaskState.PENDING,
+                queue_id=plan.queue_id,
+                step=step.order,
+                step_started_at__lte=moment - dt.timedelta(seconds=step.timeout_seconds),
+            )
+            ids = list(due.order_by("created_at").values_list("pk", flat=True)[: limit - moved])
+            if ids:
+                with transaction.atomic(durable=True):
+                    # Conditional: a task offered or moved meanwhile is left alone.
+                    moved += Task.objects.filter(
+                        pk__in=ids, state=TaskState.PENDING, step=step.order
+                    ).update(step=following, step_started_at=moment)
+            if moved >= limit:
+                return moved
+    return moved

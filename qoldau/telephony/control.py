@@ -67,7 +67,8 @@ def _extension(operator: Operator) -> str:
 
 
 def _on_offered(*, reservation: Reservation, task: Task) -> None:
-    if reservation.channel == WorkChannel.VOICE:
+    # Checked first: the operator's extension would cost a query on every offer.
+    if control_mode() and reservation.channel == WorkChannel.VOICE:
         command_send(
             command="offer",
             call_id=task.ref,
@@ -78,7 +79,7 @@ def _on_offered(*, reservation: Reservation, task: Task) -> None:
 
 
 def _on_accepted(*, reservation: Reservation, task: Task | None) -> None:
-    if reservation.channel == WorkChannel.VOICE and task is not None:
+    if control_mode() and reservation.channel == WorkChannel.VOICE and task is not None:
         command_send(
             command="connect",
             call_id=task.ref,
@@ -88,7 +89,7 @@ def _on_accepted(*, reservation: Reservation, task: Task | None) -> None:
 
 
 def _on_declined(*, reservation: Reservation, task: Task, state: str) -> None:
-    if reservation.channel == WorkChannel.VOICE:
+    if control_mode() and reservation.channel == WorkChannel.VOICE:
         command_send(
             command="cancel_offer",
             call_id=task.ref,

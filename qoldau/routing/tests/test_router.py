@@ -382,3 +382,38 @@ def test_a_pbx_answer_by_an_operator_talking_on_another_call_is_not_counted_twic
     op.refresh_from_db()
     assert op.voice_busy == 1
     assert Task.objects.get(ref="b").state == TaskState.PENDING
+
+
+def test_a_freed_operator_skips_calls_below_their_levels_and_calls_they_declined(
+    kk_queue: Any, settings: Any
+) -> None:
+    settings.ROUTING_WRAP_UP_SECONDS = 0
+    make_queue(
+        "ru-all",
+        match='language == "ru"',
+        steps=[{"skill_mode": "any", "min_language_level": 3, "members_only": False}],
+    )
+    op = make_operator(languages={"kk": 5, "ru": 2}, skills={"eds": 2}, queues=[kk_queue])
+    expert_call = services.task_submit(
+        channel="voice", ref="eds", attributes={"language": "kk", "skill": "eds"}
+    )
+    russian = services.task_submit(channel="voice", ref="ru", attributes={"language": "ru"})
+    declined = services.task_submit(channel="voice", ref="declined", attributes={"language": "kk"})
+    offer = _open(declined)
+    assert offer is not None
+    assert offer.operator == op
+    services.reservation_reject(actor=op.user, reservation_id=offer.pk)
+    services.operator_set_presence(actor=op.user, operator_id=op.pk, presence=Presence.AVAILABLE)
+    services.task_submit(channel="voice", ref="talk", attributes={"language": "kk"})
+    services.task_assign(channel="voice", ref="talk", operator=op)
+    youngest = services.task_submit(channel="voice", ref="young", attributes={"language": "kk"})
+    assert _open(youngest) is None  # op is on a call
+
+    services.task_finish(channel="voice", ref="talk")
+
+    # Older calls wait in front: one needs "eds" at level 3 (op has 2), one Russian at level 3
+    # (op has 2), one op declined at its step. The youngest is the one op may take.
+    assert [_open(t) for t in (expert_call, russian, declined)] == [None, None, None]
+    reservation = _open(youngest)
+    assert reservation is not None
+    assert reservation.operator == op

@@ -1,0 +1,386 @@
+"""The router's row writes in plain SQL, on PostgreSQL and SQLite alike.
+
+Every event the router handles runs a handful of these statements; through the ORM each cost
+more Python time (building, compiling and adapting the query) than the database spent on it,
+and the router has a few milliseconds per event (issue 5). The SQL here is what the ORM would
+send, with the conditions that make the writes safe under concurrency kept in the statements
+themselves: a conditional UPDATE claims a free operator or a waiting task, and an INSERT that
+would break a unique index (one open offer per task, one call per operator) inserts nothing.
+Functions run inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from qoldau.routing.enums import Presence, ReservationState, TaskState, WorkChannel
+from qoldau.routing.models import Operator, Reservation, Task
+
+OPEN = (ReservationState.PENDING, ReservationState.ACCEPTED)
+ENDED = (TaskState.COMPLETED, TaskState.CANCELED)
+
+
+def _for_update() -> str:
+    # SQLite has no row locks: its IMMEDIATE transactions hold the whole database instead.
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def stamp(value: dt.datetime | None) -> Any:
+    """A datetime as the database driver takes it (the ORM's own adaptation)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def moment(value: Any) -> dt.datetime | None:
+    """A datetime read back by plain SQL (SQLite returns text in UTC)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+_sqlite_sql: dict[str, str] = {}
+
+
+def _driver_cursor() -> Any:
+    """A cursor of the database driver itself, in the connection's current transaction: Django's
+    cursor wrapper costs more per statement than these statements cost the database."""
+    connection.ensure_connection()
+    return connection.connection.cursor()
+
+
+def _native(sql: str) -> str:
+    if connection.vendor != "sqlite":
+        return sql  # psycopg takes %s placeholders
+    found = _sqlite_sql.get(sql)
+    if found is None:
+        found = _sqlite_sql[sql] = sql.replace("%s", "?")
+    return found
+
+
+def _run(sql: str, params: Sequence[Any]) -> int:
+    with connection.wrap_database_errors:
+        cursor = _driver_cursor()
+        try:
+            cursor.execute(_native(sql), params)
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    with connection.wrap_database_errors:
+        cursor = _driver_cursor()
+        try:
+            cursor.execute(_native(sql), params)
+            row = cursor.fetchone()
+            return tuple(row) if row is not None else None
+        finally:
+            cursor.close()
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+def task_insert(
+    *,
+    channel: str,
+    ref: str,
+    attributes: dict[str, Any],
+    queue_id: int | None,
+    step: int,
+    priority: int,
+    now: dt.datetime,
+) -> Task | None:
+    """A new waiting task, or None when the (channel, ref) is taken (the unique index decides,
+    so two submits of one call racing each other make one task)."""
+    at = stamp(now)
+    row = fetch_one(
+        "INSERT INTO routing_task (channel, ref, attributes, queue_id, step, step_started_at, "
+        "state, priority, created_at, offers) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0) "
+        "ON CONFLICT (channel, ref) DO NOTHING RETURNING id",
+        [
+            channel,
+            ref,
+            json.dumps(attributes, ensure_ascii=False),
+            queue_id,
+            step,
+            at,
+            TaskState.PENDING,
+            priority,
+            at,
+        ],
+    )
+    if row is None:
+        return None
+    task = Task(
+        id=row[0],
+        channel=channel,
+        ref=ref,
+        attributes=attributes,
+        queue_id=queue_id,
+        step=step,
+        step_started_at=now,
+        state=TaskState.PENDING,
+        priority=priority,
+        created_at=now,
+    )
+    task._state.adding = False
+    task._state.db = connection.alias
+    return task
+
+
+def task_take(task_id: int) -> bool:
+    """Waiting → offered, if the task still waits (counts the offer)."""
+    return (
+        _run(
+            "UPDATE routing_task SET state = %s, offers = offers + 1 WHERE id = %s AND state = %s",
+            [TaskState.RESERVED, task_id, TaskState.PENDING],
+        )
+        == 1
+    )
+
+
+def task_waits(task_id: int) -> bool:
+    return (
+        fetch_one(
+            "SELECT 1 FROM routing_task WHERE id = %s AND state = %s", [task_id, TaskState.PENDING]
+        )
+        is not None
+    )
+
+
+def task_untake(task_id: int) -> None:
+    """Offered → waiting again (an offer was withdrawn before it was made)."""
+    _run(
+        "UPDATE routing_task SET state = %s, offers = offers - 1 WHERE id = %s AND state = %s",
+        [TaskState.PENDING, task_id, TaskState.RESERVED],
+    )
+
+
+TASK_COLUMNS = (
+    "id",
+    "channel",
+    "ref",
+    "attributes",
+    "queue_id",
+    "step",
+    "step_started_at",
+    "state",
+    "priority",
+    "created_at",
+    "assigned_to_id",
+    "assigned_at",
+    "ended_at",
+    "offers",
+)
+_TASK_DATETIMES = frozenset({"step_started_at", "created_at", "assigned_at", "ended_at"})
+
+
+def task_of(row: Sequence[Any]) -> Task:
+    values = dict(zip(TASK_COLUMNS, row, strict=True))
+    for name in _TASK_DATETIMES:
+        values[name] = moment(values[name])
+    if isinstance(values["attributes"], str | bytes):
+        values["attributes"] = json.loads(values["attributes"])
+    task = Task(**values)
+    task._state.adding = False
+    task._state.db = connection.alias
+    return task
+
+
+def task_end(*, channel: str, ref: str, state: str, now: dt.datetime) -> Task | None:
+    """Mark a task done or gone and return it; None if there is none or it had ended already."""
+    row = fetch_one(
+        "UPDATE routing_task SET state = %s, ended_at = %s "  # noqa: S608 (constant SQL)
+        "WHERE channel = %s AND ref = %s AND state NOT IN (%s, %s) "
+        f"RETURNING {', '.join(TASK_COLUMNS)}",
+        [state, stamp(now), channel, ref, *ENDED],
+    )
+    return task_of(row) if row is not None else None
+
+
+def task_assigned(task_id: int, operator_id: int, now: dt.datetime) -> Task | None:
+    """The task is with the operator now; returns it."""
+    row = fetch_one(
+        "UPDATE routing_task SET state = %s, assigned_to_id = %s, assigned_at = %s "  # noqa: S608 (constant SQL)
+        f"WHERE id = %s RETURNING {', '.join(TASK_COLUMNS)}",
+        [TaskState.ASSIGNED, operator_id, stamp(now), task_id],
+    )
+    return task_of(row) if row is not None else None
+
+
+def offer_of(channel: str, ref: str) -> tuple[int, str, int, int, str] | None:
+    """(task id, task state, reservation id, operator id, reservation state) of the task's open
+    offer or assignment, both rows locked; None when the task has none."""
+    row = fetch_one(
+        "SELECT t.id, t.state, r.id, r.operator_id, r.state FROM routing_task t "  # noqa: S608 (constant SQL)
+        "JOIN routing_reservation r ON r.task_id = t.id AND r.state IN (%s, %s) "
+        "WHERE t.channel = %s AND t.ref = %s" + _for_update(),
+        [*OPEN, channel, ref],
+    )
+    if row is None:
+        return None
+    return int(row[0]), str(row[1]), int(row[2]), int(row[3]), str(row[4])
+
+
+# --- operators ----------------------------------------------------------------------------------
+
+
+def operator_claim(operator_id: int, channel: str) -> bool:
+    """Take one unit of the operator's capacity if they are free for this kind of work."""
+    if channel == WorkChannel.VOICE:
+        sql = (
+            "UPDATE routing_operator SET voice_busy = voice_busy + 1 "
+            "WHERE id = %s AND presence = %s AND voice_busy = 0"
+        )
+    else:
+        sql = (
+            "UPDATE routing_operator SET text_busy = text_busy + 1 "
+            "WHERE id = %s AND presence = %s AND voice_busy = 0 AND text_busy < text_capacity"
+        )
+    return _run(sql, [operator_id, Presence.AVAILABLE]) == 1
+
+
+def operator_release(operator_id: int, channel: str) -> None:
+    field = "voice_busy" if channel == WorkChannel.VOICE else "text_busy"
+    _run(
+        f"UPDATE routing_operator SET {field} = {field} - 1 WHERE id = %s AND {field} > 0",  # noqa: S608 (a column name, not input)
+        [operator_id],
+    )
+
+
+def operator_is_free_for_call(operator_id: int) -> bool:
+    return (
+        fetch_one("SELECT 1 FROM routing_operator WHERE id = %s AND voice_busy = 0", [operator_id])
+        is not None
+    )
+
+
+_OPERATOR_COLUMNS = (
+    "id",
+    "user_id",
+    "extension",
+    "presence",
+    "presence_since",
+    "idle_since",
+    "voice_capacity",
+    "text_capacity",
+    "voice_busy",
+    "text_busy",
+    "wrap_up_until",
+)
+_DATETIME_COLUMNS = frozenset({"presence_since", "idle_since", "wrap_up_until"})
+
+
+def operator_locked(operator_id: int) -> Operator | None:
+    """The operator's row, locked until the end of the transaction."""
+    row = fetch_one(
+        f"SELECT {', '.join(_OPERATOR_COLUMNS)} FROM routing_operator WHERE id = %s"  # noqa: S608 (constant columns)
+        + _for_update(),
+        [operator_id],
+    )
+    if row is None:
+        return None
+    values = {
+        name: moment(value) if name in _DATETIME_COLUMNS else value
+        for name, value in zip(_OPERATOR_COLUMNS, row, strict=True)
+    }
+    operator = Operator(**values)
+    operator._state.adding = False
+    operator._state.db = connection.alias
+    return operator
+
+
+def operator_write(operator: Operator, fields: Sequence[str]) -> None:
+    """Save the named fields of an operator whose row this transaction holds."""
+    if not fields:
+        return
+    values = [
+        stamp(getattr(operator, name)) if name in _DATETIME_COLUMNS else getattr(operator, name)
+        for name in fields
+    ]
+    assignments = ", ".join(f"{name} = %s" for name in fields)
+    _run(f"UPDATE routing_operator SET {assignments} WHERE id = %s", [*values, operator.pk])  # noqa: S608 (model field names)
+
+
+def presence_change_insert(
+    *, operator_id: int, at: dt.datetime, before: str, after: str, reason: str
+) -> None:
+    _run(
+        "INSERT INTO routing_presencechange (operator_id, at, before, after, reason) "
+        "VALUES (%s, %s, %s, %s, %s)",
+        [operator_id, stamp(at), before, after, reason[:40]],
+    )
+
+
+# --- reservations -------------------------------------------------------------------------------
+
+
+def reservation_insert(
+    *,
+    task: Task,
+    operator_id: int,
+    state: str,
+    step: int,
+    offered_at: dt.datetime,
+    expires_at: dt.datetime,
+    responded_at: dt.datetime | None = None,
+) -> Reservation | None:
+    """A new offer (or accepted assignment); None when a unique index refuses it: the task has
+    an open offer already, or the operator an open call."""
+    row = fetch_one(
+        "INSERT INTO routing_reservation (task_id, operator_id, channel, state, step, offered_at, "
+        "expires_at, responded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING RETURNING id",
+        [
+            task.pk,
+            operator_id,
+            task.channel,
+            state,
+            step,
+            stamp(offered_at),
+            stamp(expires_at),
+            stamp(responded_at),
+        ],
+    )
+    if row is None:
+        return None
+    reservation = Reservation(
+        id=row[0],
+        task=task,
+        operator_id=operator_id,
+        channel=task.channel,
+        state=state,
+        step=step,
+        offered_at=offered_at,
+        expires_at=expires_at,
+        responded_at=responded_at,
+    )
+    reservation._state.adding = False
+    reservation._state.db = connection.alias
+    return reservation
+
+
+def reservation_close(reservation_id: int, state: str, now: dt.datetime) -> None:
+    _run(
+        "UPDATE routing_reservation SET state = %s, responded_at = %s WHERE id = %s",
+        [state, stamp(now), reservation_id],
+    )
+
+
+def reservation_open_of_task(task_id: int) -> tuple[int, int, str, str] | None:
+    """(id, operator id, channel, state) of the task's open offer or assignment, locked."""
+    row = fetch_one(
+        "SELECT id, operator_id, channel, state FROM routing_reservation "  # noqa: S608 (constant SQL)
+        "WHERE task_id = %s AND state IN (%s, %s)" + _for_update(),
+        [task_id, *OPEN],
+    )
+    return (int(row[0]), int(row[1]), str(row[2]), str(row[3])) if row is not None else None

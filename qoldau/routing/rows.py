@@ -207,6 +207,37 @@ def task_end(*, channel: str, ref: str, state: str, now: dt.datetime) -> Task | 
     return task_of(row) if row is not None else None
 
 
+def task_end_closing_offer(
+    *, channel: str, ref: str, state: str, now: dt.datetime
+) -> tuple[Task, tuple[int, int, str, bool] | None] | None:
+    """End the task (as ``task_end``) and close its open offer or assignment: an accepted one
+    completes, a pending one is canceled. Returns the task and (reservation id, operator id,
+    channel, whether it had been accepted), or None if the task had ended or does not exist.
+
+    Two statements, not one: the second starts after the first holds the task's row, and
+    whoever offers a task updates that row first, so no new offer can slip in between."""
+    task = task_end(channel=channel, ref=ref, state=state, now=now)
+    if task is None:
+        return None
+    row = fetch_one(
+        "UPDATE routing_reservation SET state = CASE WHEN state = %s THEN %s ELSE %s END, "
+        "responded_at = %s WHERE task_id = %s AND state IN (%s, %s) "
+        "RETURNING id, operator_id, channel, state",
+        [
+            ReservationState.ACCEPTED,
+            ReservationState.COMPLETED,
+            ReservationState.CANCELED,
+            stamp(now),
+            task.pk,
+            *OPEN,
+        ],
+    )
+    if row is None:
+        return task, None
+    accepted = row[3] == ReservationState.COMPLETED
+    return task, (int(row[0]), int(row[1]), str(row[2]), accepted)
+
+
 def task_assigned(task_id: int, operator_id: int, now: dt.datetime) -> Task | None:
     """The task is with the operator now; returns it."""
     row = fetch_one(
@@ -311,13 +342,30 @@ def operator_write(operator: Operator, fields: Sequence[str]) -> None:
     _run(f"UPDATE routing_operator SET {assignments} WHERE id = %s", [*values, operator.pk])  # noqa: S608 (model field names)
 
 
-def presence_change_insert(
-    *, operator_id: int, at: dt.datetime, before: str, after: str, reason: str
+def presence_save(
+    operator: Operator, fields: Sequence[str], *, at: dt.datetime, before: str, reason: str
 ) -> None:
+    """Save the operator's changed fields and record the change of presence (one statement on
+    PostgreSQL: the history row is inserted from the UPDATE's result)."""
+    change = [stamp(at), before, operator.presence, reason[:40]]
+    if connection.vendor != "postgresql":
+        operator_write(operator, fields)
+        _run(
+            "INSERT INTO routing_presencechange (operator_id, at, before, after, reason) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [operator.pk, *change],
+        )
+        return
+    values = [
+        stamp(getattr(operator, name)) if name in _DATETIME_COLUMNS else getattr(operator, name)
+        for name in fields
+    ]
+    assignments = ", ".join(f"{name} = %s" for name in fields)
     _run(
+        f"WITH saved AS (UPDATE routing_operator SET {assignments} WHERE id = %s RETURNING id) "  # noqa: S608 (model field names)
         "INSERT INTO routing_presencechange (operator_id, at, before, after, reason) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        [operator_id, stamp(at), before, after, reason[:40]],
+        "SELECT saved.id, %s, %s, %s, %s FROM saved",
+        [*values, operator.pk, *change],
     )
 
 
@@ -376,11 +424,86 @@ def reservation_close(reservation_id: int, state: str, now: dt.datetime) -> None
     )
 
 
-def reservation_open_of_task(task_id: int) -> tuple[int, int, str, str] | None:
-    """(id, operator id, channel, state) of the task's open offer or assignment, locked."""
+# --- one offer in one statement ---------------------------------------------------------------
+
+_CLAIM = {
+    WorkChannel.VOICE: "voice_busy = voice_busy + 1 WHERE id = %s AND presence = %s "
+    "AND voice_busy = 0",
+    "text": "text_busy = text_busy + 1 WHERE id = %s AND presence = %s AND voice_busy = 0 "
+    "AND text_busy < text_capacity",
+}
+_OFFER_IN_ONE = (
+    "WITH claimed AS (UPDATE routing_operator SET {claim} RETURNING id), "
+    "taken AS (UPDATE routing_task SET state = %s, offers = offers + 1 "
+    "WHERE id = %s AND state = %s AND EXISTS (SELECT 1 FROM claimed) RETURNING id), "
+    "offered AS (INSERT INTO routing_reservation (task_id, operator_id, channel, state, step, "
+    "offered_at, expires_at, responded_at) SELECT taken.id, %s, %s, %s, %s, %s, %s, NULL "
+    "FROM taken ON CONFLICT DO NOTHING RETURNING id) "
+    "SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM taken), (SELECT id FROM offered)"
+)
+
+
+def offer_make(
+    *, task: Task, operator_id: int, step: int, offered_at: dt.datetime, expires_at: dt.datetime
+) -> Reservation | None:
+    """Offer the task to the operator if both are still free: claim the operator, take the task,
+    insert the pending reservation; None (and nothing changed) if any step finds its row taken.
+
+    On PostgreSQL the three writes go in one statement (one round trip instead of three); each
+    is conditional on the one before it, and what the first did is undone if a later one finds
+    nothing to do. On SQLite, which serialises writers, they are three statements."""
+    if connection.vendor != "postgresql":
+        if not operator_claim(operator_id, task.channel):
+            return None
+        if not task_take(task.pk):
+            operator_release(operator_id, task.channel)
+            return None
+        reservation = reservation_insert(
+            task=task,
+            operator_id=operator_id,
+            state=ReservationState.PENDING,
+            step=step,
+            offered_at=offered_at,
+            expires_at=expires_at,
+        )
+        if reservation is None:
+            task_untake(task.pk)
+            operator_release(operator_id, task.channel)
+        return reservation
+    claim = _CLAIM[WorkChannel.VOICE if task.channel == WorkChannel.VOICE else "text"]
     row = fetch_one(
-        "SELECT id, operator_id, channel, state FROM routing_reservation "  # noqa: S608 (constant SQL)
-        "WHERE task_id = %s AND state IN (%s, %s)" + _for_update(),
-        [task_id, *OPEN],
+        _OFFER_IN_ONE.format(claim=claim),
+        [
+            operator_id,
+            Presence.AVAILABLE,
+            TaskState.RESERVED,
+            task.pk,
+            TaskState.PENDING,
+            operator_id,
+            task.channel,
+            ReservationState.PENDING,
+            step,
+            stamp(offered_at),
+            stamp(expires_at),
+        ],
     )
-    return (int(row[0]), int(row[1]), str(row[2]), str(row[3])) if row is not None else None
+    claimed, taken, reservation_id = row if row is not None else (0, 0, None)
+    if reservation_id is None:
+        if taken:
+            task_untake(task.pk)
+        if claimed:
+            operator_release(operator_id, task.channel)
+        return None
+    reservation = Reservation(
+        id=reservation_id,
+        task=task,
+        operator_id=operator_id,
+        channel=task.channel,
+        state=ReservationState.PENDING,
+        step=step,
+        offered_at=offered_at,
+        expires_at=expires_at,
+    )
+    reservation._state.adding = False
+    reservation._state.db = connection.alias
+    return reservation

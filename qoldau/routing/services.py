@@ -139,10 +139,7 @@ def _presence_write(
     if after != Presence.WRAP_UP and operator.wrap_up_until is not None:
         operator.wrap_up_until = None
         fields.append("wrap_up_until")
-    rows.operator_write(operator, fields)
-    rows.presence_change_insert(
-        operator_id=operator.pk, at=now, before=before, after=after, reason=reason
-    )
+    rows.presence_save(operator, fields, at=now, before=before, reason=reason)
 
 
 def operator_ensure(*, user: Any) -> Operator:
@@ -245,28 +242,17 @@ def _release_locked(operator: Operator, channel: str) -> list[str]:
 
 
 def _reserve(task: Task, operator_id: int, plan: QueuePlan | None) -> Reservation | None:
-    """Offer ``task`` to the operator if both are still free; None if either was taken.
-
-    Each step is a conditional write, and a step that finds the operator or the task taken
-    undoes the steps before it (cheaper than a savepoint per offer)."""
+    """Offer ``task`` to the operator if both are still free; None if either was taken."""
     now = clock.now()
     offer = plan.offer_seconds if plan else 15
-    if not rows.operator_claim(operator_id, task.channel):
-        return None
-    if not rows.task_take(task.pk):
-        rows.operator_release(operator_id, task.channel)
-        return None
-    reservation = rows.reservation_insert(
+    reservation = rows.offer_make(
         task=task,
         operator_id=operator_id,
-        state=ReservationState.PENDING,
         step=task.step,
         offered_at=now,
         expires_at=now + dt.timedelta(seconds=offer),
     )
-    if reservation is None:  # an open offer of the task or call of the operator exists
-        rows.task_untake(task.pk)
-        rows.operator_release(operator_id, task.channel)
+    if reservation is None:
         return None
     task.state = TaskState.RESERVED
     events.publish("routing.offered", reservation=reservation, task=task)
@@ -508,26 +494,20 @@ def task_finish(*, channel: str, ref: str, canceled: bool = False) -> Task | Non
     """The work is done (a call ended, an appeal closed) or gone (the caller hung up)."""
     now = clock.now()
     with transaction.atomic(savepoint=False):
-        # The conditional UPDATE finds, locks and ends the task at once (an ended task is left
-        # as it is: a repeated event changes nothing).
-        task = rows.task_end(
+        # The conditional UPDATE finds, locks and ends the task and its offer at once (an ended
+        # task is left as it is: a repeated event changes nothing).
+        ended = rows.task_end_closing_offer(
             channel=channel,
             ref=ref,
             state=TaskState.CANCELED if canceled else TaskState.COMPLETED,
             now=now,
         )
-        if task is None:
+        if ended is None:
             return Task.objects.filter(channel=channel, ref=ref).first()
-        current = rows.reservation_open_of_task(task.pk)
+        task, current = ended
         freed: Operator | None = None
         if current is not None:
-            reservation_id, operator_id, reservation_channel, state = current
-            accepted = state == ReservationState.ACCEPTED
-            rows.reservation_close(
-                reservation_id,
-                ReservationState.COMPLETED if accepted else ReservationState.CANCELED,
-                now,
-            )
+            _reservation_id, operator_id, reservation_channel, accepted = current
             # Locked after the task and its reservation, in that order like every writer here:
             # release, presence and wrap-up go in one UPDATE.
             freed = rows.operator_locked(operator_id)

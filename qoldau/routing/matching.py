@@ -161,7 +161,7 @@ def candidate_ids(task: Task, rule: StepRule, limit: int = 1) -> list[int]:
         chosen = candidates(marked, rule).select_for_update(skip_locked=True, of=("self",))
         return chosen.values_list("pk", flat=True)[:limit]
 
-    values = {_TASK: task.pk, _QUEUE: task.queue_id, _STEP: task.step, _SKILL: skill}
+    values = {_TASK: task.pk or 0, _QUEUE: task.queue_id, _STEP: task.step, _SKILL: skill}
     values[_LANGUAGE] = language
     required = [_TASK, _STEP, *([_QUEUE] if rule.members_only and task.queue_id else [])]
     sql, params = _run_compiled(key, build, values, required)

@@ -89,52 +89,99 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
 # --- tasks --------------------------------------------------------------------------------------
 
 
-def task_insert(
-    *,
-    channel: str,
-    ref: str,
-    attributes: dict[str, Any],
-    queue_id: int | None,
-    step: int,
-    priority: int,
-    now: dt.datetime,
-) -> Task | None:
-    """A new waiting task, or None when the (channel, ref) is taken (the unique index decides,
-    so two submits of one call racing each other make one task)."""
-    at = stamp(now)
+def task_insert(draft: Task) -> Task | None:
+    """Store a new waiting task (``draft`` unsaved), or None when its (channel, ref) is taken
+    (the unique index decides, so two submits of one call racing each other make one task)."""
     row = fetch_one(
         "INSERT INTO routing_task (channel, ref, attributes, queue_id, step, step_started_at, "
         "state, priority, created_at, offers) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0) "
         "ON CONFLICT (channel, ref) DO NOTHING RETURNING id",
+        _task_values(draft, TaskState.PENDING),
+    )
+    return _stored(draft, row[0], TaskState.PENDING, 0) if row is not None else None
+
+
+_INSERT_OFFERED = (
+    "WITH claimed AS (UPDATE routing_operator SET voice_busy = voice_busy + 1 "
+    "WHERE id = %s AND presence = %s AND voice_busy = 0 RETURNING id), "
+    "inserted AS (INSERT INTO routing_task (channel, ref, attributes, queue_id, step, "
+    "step_started_at, state, priority, created_at, offers) "
+    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, 1 FROM claimed "
+    "ON CONFLICT (channel, ref) DO NOTHING RETURNING id), "
+    "offered AS (INSERT INTO routing_reservation (task_id, operator_id, channel, state, step, "
+    "offered_at, expires_at, responded_at) SELECT inserted.id, claimed.id, %s, %s, %s, %s, %s, "
+    "NULL FROM inserted, claimed RETURNING id) "
+    "SELECT (SELECT count(*) FROM claimed), (SELECT id FROM inserted), (SELECT id FROM offered)"
+)
+
+
+def task_insert_offered(
+    draft: Task, *, operator_id: int, expires_at: dt.datetime
+) -> tuple[Task | None, Reservation | None, bool]:
+    """Store a new call already offered to a free operator, in one statement (PostgreSQL): the
+    operator claimed, the task inserted as offered, the reservation inserted. The operator's row
+    is locked by the caller's matching query, so the claim holds unless their state changed.
+
+    Returns (task, reservation, stored): (None, None, False) when the (channel, ref) is taken
+    (a repeated submit; nothing changed), (None, None, True) when the operator could not be
+    claimed (nothing stored: the caller inserts the task as waiting)."""
+    row = fetch_one(
+        _INSERT_OFFERED,
         [
-            channel,
-            ref,
-            json.dumps(attributes, ensure_ascii=False),
-            queue_id,
-            step,
-            at,
-            TaskState.PENDING,
-            priority,
-            at,
+            operator_id,
+            Presence.AVAILABLE,
+            *_task_values(draft, TaskState.RESERVED),
+            draft.channel,
+            ReservationState.PENDING,
+            draft.step,
+            stamp(draft.created_at),
+            stamp(expires_at),
         ],
     )
-    if row is None:
-        return None
-    task = Task(
-        id=row[0],
-        channel=channel,
-        ref=ref,
-        attributes=attributes,
-        queue_id=queue_id,
-        step=step,
-        step_started_at=now,
-        state=TaskState.PENDING,
-        priority=priority,
-        created_at=now,
+    claimed, task_id, reservation_id = row if row is not None else (0, None, None)
+    if not claimed:
+        return None, None, True
+    if task_id is None:  # the call was submitted before: give the operator back
+        operator_release(operator_id, WorkChannel.VOICE)
+        return None, None, False
+    task = _stored(draft, task_id, TaskState.RESERVED, 1)
+    reservation = Reservation(
+        id=reservation_id,
+        task=task,
+        operator_id=operator_id,
+        channel=task.channel,
+        state=ReservationState.PENDING,
+        step=task.step,
+        offered_at=draft.created_at,
+        expires_at=expires_at,
     )
-    task._state.adding = False
-    task._state.db = connection.alias
-    return task
+    reservation._state.adding = False
+    reservation._state.db = connection.alias
+    return task, reservation, True
+
+
+def _task_values(draft: Task, state: str) -> list[Any]:
+    at = stamp(draft.created_at)
+    return [
+        draft.channel,
+        draft.ref,
+        json.dumps(draft.attributes, ensure_ascii=False),
+        draft.queue_id,
+        draft.step,
+        at,
+        state,
+        draft.priority,
+        at,
+    ]
+
+
+def _stored(draft: Task, task_id: int, state: str, offers: int) -> Task:
+    draft.pk = task_id
+    draft.state = state
+    draft.offers = offers
+    draft._state.adding = False
+    draft._state.db = connection.alias
+    return draft
 
 
 def task_take(task_id: int) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -209,18 +209,35 @@ def task_submit(
     attributes["skill"] = _skill_code(attributes)
     now = clock.now()
     with transaction.atomic(savepoint=False):
-        # The insert is the check: a second submit of the same reference inserts nothing and
-        # gets the existing task (one query less on the usual path).
         plan = queue_for(channel, attributes)
-        task = rows.task_insert(
+        draft = Task(
             channel=channel,
             ref=ref,
             attributes=attributes,
             queue_id=plan.queue_id if plan else None,
             step=plan.steps[0].order if plan and plan.steps else 1,
+            step_started_at=now,
+            state=TaskState.PENDING,
             priority=priority,
-            now=now,
+            created_at=now,
         )
+        if offer and channel == WorkChannel.VOICE and connection.vendor == "postgresql":
+            # A call, on PostgreSQL: choose (and lock) the operator first, then store the call
+            # already offered to them in one statement; one round trip less per call.
+            found = candidate_ids(draft, _step_rule(draft, plan))  # draft.pk is None: no offers
+            if found:
+                expires = now + dt.timedelta(seconds=plan.offer_seconds if plan else 15)
+                task, reservation, fresh = rows.task_insert_offered(
+                    draft, operator_id=found[0], expires_at=expires
+                )
+                if not fresh:
+                    return Task.objects.get(channel=channel, ref=ref)
+                if task is not None and reservation is not None:
+                    events.publish("routing.offered", reservation=reservation, task=task)
+                    return task
+        # The insert is the check: a second submit of the same reference inserts nothing and
+        # gets the existing task (one query less on the usual path).
+        task = rows.task_insert(draft)
         if task is None:
             return Task.objects.get(channel=channel, ref=ref)
         if offer:
@@ -259,14 +276,20 @@ def _reserve(task: Task, operator_id: int, plan: QueuePlan | None) -> Reservatio
     return reservation
 
 
+def _step_rule(task: Task, plan: QueuePlan | None) -> StepRule:
+    """The rule the task's current step applies; work outside any queue goes to anyone free
+    who speaks its language."""
+    if plan is None:
+        return StepRule(0, task.step, "any", 1, "task", 1, False, None)
+    return plan.step(task.step)
+
+
 def task_dispatch(*, task: Task) -> Reservation | None:
     """Offer a waiting task to the longest-idle operator its current step allows."""
     if task.state != TaskState.PENDING:
         return None
     plan = _plan_of(task.queue_id)
-    rule = plan.step(task.step) if plan else DEFAULT_STEP
-    if plan is None:
-        rule = StepRule(0, task.step, "any", 1, "task", 1, False, None)
+    rule = _step_rule(task, plan)
     for _attempt in range(3):
         found = candidate_ids(task, rule)
         if not found:
@@ -494,8 +517,8 @@ def task_finish(*, channel: str, ref: str, canceled: bool = False) -> Task | Non
     """The work is done (a call ended, an appeal closed) or gone (the caller hung up)."""
     now = clock.now()
     with transaction.atomic(savepoint=False):
-        # The conditional UPDATE finds, locks and ends the task and its offer at once (an ended
-        # task is left as it is: a repeated event changes nothing).
+        # A conditional UPDATE finds, locks and ends the task, then its offer is closed (an
+        # ended task is left as it is: a repeated event changes nothing).
         ended = rows.task_end_closing_offer(
             channel=channel,
             ref=ref,

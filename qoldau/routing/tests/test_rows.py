@@ -79,3 +79,17 @@ def test_an_offer_to_a_free_operator_claims_both(waiting: Any) -> None:
     assert (op.voice_busy, task.state, task.offers) == (1, TaskState.RESERVED, 1)
     stored = Reservation.objects.get(pk=reservation.pk)
     assert (stored.operator_id, stored.state) == (op.pk, ReservationState.PENDING)
+
+
+def test_a_repeated_call_while_operators_are_free_claims_no_one_twice() -> None:
+    queue = make_queue("kk", match='language == "kk"', steps=[{"skill_mode": "any"}])
+    first, second = make_operator(queues=[queue]), make_operator(queues=[queue])
+    task = services.task_submit(channel="voice", ref="c1", attributes={"language": "kk"})
+
+    again = services.task_submit(channel="voice", ref="c1", attributes={"language": "kk"})
+
+    assert again.pk == task.pk
+    assert Reservation.objects.filter(task=task).count() == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert sorted([first.voice_busy, second.voice_busy]) == [0, 1]

@@ -285,12 +285,33 @@ def task_end_closing_offer(
     return task, (int(row[0]), int(row[1]), str(row[2]), accepted)
 
 
-def task_assigned(task_id: int, operator_id: int, now: dt.datetime) -> Task | None:
-    """The task is with the operator now; returns it."""
+def offer_accepted(
+    task_id: int, reservation_id: int, operator_id: int, now: dt.datetime
+) -> Task | None:
+    """The operator accepted the offer: the reservation accepted, the task theirs; returns the
+    task. One statement on PostgreSQL (both rows are locked by ``offer_of`` already)."""
+    if connection.vendor != "postgresql":
+        reservation_close(reservation_id, ReservationState.ACCEPTED, now)
+        row = fetch_one(
+            "UPDATE routing_task SET state = %s, assigned_to_id = %s, assigned_at = %s "  # noqa: S608 (constant SQL)
+            f"WHERE id = %s RETURNING {', '.join(TASK_COLUMNS)}",
+            [TaskState.ASSIGNED, operator_id, stamp(now), task_id],
+        )
+        return task_of(row) if row is not None else None
     row = fetch_one(
-        "UPDATE routing_task SET state = %s, assigned_to_id = %s, assigned_at = %s "  # noqa: S608 (constant SQL)
+        "WITH accepted AS (UPDATE routing_reservation SET state = %s, responded_at = %s "  # noqa: S608 (constant SQL)
+        "WHERE id = %s RETURNING id) "
+        "UPDATE routing_task SET state = %s, assigned_to_id = %s, assigned_at = %s "
         f"WHERE id = %s RETURNING {', '.join(TASK_COLUMNS)}",
-        [TaskState.ASSIGNED, operator_id, stamp(now), task_id],
+        [
+            ReservationState.ACCEPTED,
+            stamp(now),
+            reservation_id,
+            TaskState.ASSIGNED,
+            operator_id,
+            stamp(now),
+            task_id,
+        ],
     )
     return task_of(row) if row is not None else None
 

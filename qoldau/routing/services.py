@@ -425,9 +425,7 @@ def _accept_own_offer(channel: str, ref: str, operator: Operator) -> Task | None
         or task_state != TaskState.RESERVED
     ):
         return None
-    now = clock.now()
-    rows.reservation_close(reservation_id, ReservationState.ACCEPTED, now)
-    task = rows.task_assigned(task_id, operator.pk, now)
+    task = rows.offer_accepted(task_id, reservation_id, operator.pk, clock.now())
     if task is None:
         return None
     if channel == WorkChannel.VOICE:

@@ -86,6 +86,23 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
             cursor.close()
 
 
+_OPERATOR_COLUMNS = (
+    "id",
+    "user_id",
+    "extension",
+    "presence",
+    "presence_since",
+    "idle_since",
+    "voice_capacity",
+    "text_capacity",
+    "voice_busy",
+    "text_busy",
+    "wrap_up_until",
+)
+_DATETIME_COLUMNS = frozenset({"presence_since", "idle_since", "wrap_up_until"})
+_OPERATOR_SELECT = ", ".join(f"o.{name}" for name in _OPERATOR_COLUMNS)
+
+
 # --- tasks --------------------------------------------------------------------------------------
 
 
@@ -256,33 +273,45 @@ def task_end(*, channel: str, ref: str, state: str, now: dt.datetime) -> Task | 
 
 def task_end_closing_offer(
     *, channel: str, ref: str, state: str, now: dt.datetime
-) -> tuple[Task, tuple[int, int, str, bool] | None] | None:
+) -> tuple[Task, tuple[str, bool, Operator | None] | None] | None:
     """End the task (as ``task_end``) and close its open offer or assignment: an accepted one
-    completes, a pending one is canceled. Returns the task and (reservation id, operator id,
-    channel, whether it had been accepted), or None if the task had ended or does not exist.
+    completes, a pending one is canceled. Returns the task and (the reservation's channel,
+    whether it had been accepted, its operator with their row locked), or None if the task had
+    ended or does not exist.
 
-    Two statements, not one: the second starts after the first holds the task's row, and
-    whoever offers a task updates that row first, so no new offer can slip in between."""
+    Ending the task comes first, on its own: the reservation is looked for after the task's row
+    is held, and whoever offers a task updates that row first, so no new offer can slip in
+    between (one statement would read the reservations as they were before it waited)."""
     task = task_end(channel=channel, ref=ref, state=state, now=now)
     if task is None:
         return None
-    row = fetch_one(
+    close = (
         "UPDATE routing_reservation SET state = CASE WHEN state = %s THEN %s ELSE %s END, "
         "responded_at = %s WHERE task_id = %s AND state IN (%s, %s) "
-        "RETURNING id, operator_id, channel, state",
-        [
-            ReservationState.ACCEPTED,
-            ReservationState.COMPLETED,
-            ReservationState.CANCELED,
-            stamp(now),
-            task.pk,
-            *OPEN,
-        ],
+        "RETURNING id, operator_id, channel, state"
     )
+    params = [
+        ReservationState.ACCEPTED,
+        ReservationState.COMPLETED,
+        ReservationState.CANCELED,
+        stamp(now),
+        task.pk,
+        *OPEN,
+    ]
+    if connection.vendor == "postgresql":
+        # The operator's row is locked in the same statement (its latest version is read).
+        row = fetch_one(
+            f"WITH closed AS ({close}) SELECT closed.channel, closed.state, {_OPERATOR_SELECT} "  # noqa: S608 (constant SQL)
+            "FROM closed JOIN routing_operator o ON o.id = closed.operator_id FOR UPDATE OF o",
+            params,
+        )
+        if row is None:  # no open reservation (an operator row cannot be missing: FK cascade)
+            return task, None
+        return task, (str(row[0]), row[1] == ReservationState.COMPLETED, operator_of(row[2:]))
+    row = fetch_one(close, params)
     if row is None:
         return task, None
-    accepted = row[3] == ReservationState.COMPLETED
-    return task, (int(row[0]), int(row[1]), str(row[2]), accepted)
+    return task, (str(row[2]), row[3] == ReservationState.COMPLETED, operator_locked(int(row[1])))
 
 
 def offer_accepted(
@@ -316,18 +345,19 @@ def offer_accepted(
     return task_of(row) if row is not None else None
 
 
-def offer_of(channel: str, ref: str) -> tuple[int, str, int, int, str] | None:
-    """(task id, task state, reservation id, operator id, reservation state) of the task's open
-    offer or assignment, both rows locked; None when the task has none."""
+def offer_of(channel: str, ref: str) -> tuple[int, str, int, str, Operator] | None:
+    """(task id, task state, reservation id, reservation state, operator) of the task's open
+    offer or assignment, the three rows locked; None when the task has none."""
     row = fetch_one(
-        "SELECT t.id, t.state, r.id, r.operator_id, r.state FROM routing_task t "  # noqa: S608 (constant SQL)
+        f"SELECT t.id, t.state, r.id, r.state, {_OPERATOR_SELECT} FROM routing_task t "  # noqa: S608 (constant SQL)
         "JOIN routing_reservation r ON r.task_id = t.id AND r.state IN (%s, %s) "
+        "JOIN routing_operator o ON o.id = r.operator_id "
         "WHERE t.channel = %s AND t.ref = %s" + _for_update(),
         [*OPEN, channel, ref],
     )
     if row is None:
         return None
-    return int(row[0]), str(row[1]), int(row[2]), int(row[3]), str(row[4])
+    return int(row[0]), str(row[1]), int(row[2]), str(row[3]), operator_of(row[4:])
 
 
 # --- operators ----------------------------------------------------------------------------------
@@ -363,31 +393,18 @@ def operator_is_free_for_call(operator_id: int) -> bool:
     )
 
 
-_OPERATOR_COLUMNS = (
-    "id",
-    "user_id",
-    "extension",
-    "presence",
-    "presence_since",
-    "idle_since",
-    "voice_capacity",
-    "text_capacity",
-    "voice_busy",
-    "text_busy",
-    "wrap_up_until",
-)
-_DATETIME_COLUMNS = frozenset({"presence_since", "idle_since", "wrap_up_until"})
-
-
 def operator_locked(operator_id: int) -> Operator | None:
     """The operator's row, locked until the end of the transaction."""
     row = fetch_one(
-        f"SELECT {', '.join(_OPERATOR_COLUMNS)} FROM routing_operator WHERE id = %s"  # noqa: S608 (constant columns)
+        f"SELECT {_OPERATOR_SELECT} FROM routing_operator o WHERE o.id = %s"  # noqa: S608 (constant columns)
         + _for_update(),
         [operator_id],
     )
-    if row is None:
-        return None
+    return operator_of(row) if row is not None else None
+
+
+def operator_of(row: Sequence[Any]) -> Operator:
+    """An operator from the columns of ``_OPERATOR_SELECT``."""
     values = {
         name: moment(value) if name in _DATETIME_COLUMNS else value
         for name, value in zip(_OPERATOR_COLUMNS, row, strict=True)

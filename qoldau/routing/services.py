@@ -418,9 +418,9 @@ def _accept_own_offer(channel: str, ref: str, operator: Operator) -> Task | None
     offer = rows.offer_of(channel, ref)
     if offer is None:
         return None
-    task_id, task_state, reservation_id, operator_id, reservation_state = offer
+    task_id, task_state, reservation_id, reservation_state, offered_to = offer
     if (
-        operator_id != operator.pk
+        offered_to.pk != operator.pk
         or reservation_state != ReservationState.PENDING
         or task_state != TaskState.RESERVED
     ):
@@ -428,12 +428,10 @@ def _accept_own_offer(channel: str, ref: str, operator: Operator) -> Task | None
     task = rows.offer_accepted(task_id, reservation_id, operator.pk, clock.now())
     if task is None:
         return None
-    if channel == WorkChannel.VOICE:
-        locked = rows.operator_locked(operator.pk)
-        if locked is not None and presence_allowed(
-            locked.presence, Presence.ON_CALL, by_system=True
-        ):
-            _presence_write(locked, Presence.ON_CALL, reason="call")
+    if channel == WorkChannel.VOICE and presence_allowed(
+        offered_to.presence, Presence.ON_CALL, by_system=True
+    ):
+        _presence_write(offered_to, Presence.ON_CALL, reason="call")  # locked by offer_of
     return task
 
 
@@ -528,10 +526,9 @@ def task_finish(*, channel: str, ref: str, canceled: bool = False) -> Task | Non
         task, current = ended
         freed: Operator | None = None
         if current is not None:
-            _reservation_id, operator_id, reservation_channel, accepted = current
+            reservation_channel, accepted, freed = current
             # Locked after the task and its reservation, in that order like every writer here:
             # release, presence and wrap-up go in one UPDATE.
-            freed = rows.operator_locked(operator_id)
             if freed is None:
                 return task
             released = _release_locked(freed, reservation_channel)

@@ -29,7 +29,7 @@ from qoldau.routing.models import (
     Training,
     TrainingResultRow,
 )
-from qoldau.routing.services import queue_plans_forget
+from qoldau.routing.services import operator_dispatch, queue_plans_forget
 
 MANAGERS = (Role.SUPERVISOR, Role.UCC_ADMIN)
 
@@ -47,10 +47,16 @@ def _level(value: Any, field: str) -> int:
 
 
 def _operator(operator_id: int) -> Operator:
-    operator = Operator.objects.filter(pk=operator_id).first()
+    operator = Operator.objects.select_for_update().filter(pk=operator_id).first()
     if operator is None:
         raise NotFound("operator_not_found", _("No such operator."))
     return operator
+
+
+def _offer_waiting_work(operator: Operator) -> None:
+    """A new competence, language or queue may make waiting work the operator's: if they are
+    free, the router offers it now rather than at their next call's end."""
+    operator_dispatch(operator=operator)
 
 
 def skill_grant(
@@ -83,6 +89,7 @@ def skill_grant(
             target=operator,
             changes={"skill": skill.code, "level": level, "source": source},
         )
+        _offer_waiting_work(operator)
     return row
 
 
@@ -119,6 +126,7 @@ def language_set(*, actor: Any, operator_id: int, language: str, level: Any) -> 
             target=operator,
             changes={"language": language, "level": str(level)},
         )
+        _offer_waiting_work(operator)
 
 
 def queue_member_set(*, actor: Any, queue_id: int, operator_id: int, member: bool) -> None:
@@ -141,6 +149,8 @@ def queue_member_set(*, actor: Any, queue_id: int, operator_id: int, member: boo
             target=operator,
             changes={"queue": queue.code},
         )
+        if member:
+            _offer_waiting_work(operator)
     queue_plans_forget()
 
 

@@ -650,15 +650,25 @@ def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickRes
             result.wrapped_up += 1
             if operator_dispatch(operator=operator) is not None:
                 result.offered += 1
-    # The safety net: offer every waiting task again (work that arrived while its operator
-    # was being freed elsewhere). One short transaction per task, so the events' own writes
+    # The safety net: offer again the work that entered its step in the last few seconds (it
+    # may have arrived while its operator was being freed elsewhere, each transaction missing
+    # the other; the tasks moved to their next step above are among them) and the longest
+    # waiting, which matter most. Every other way a task and an operator come together is an
+    # event that offers at once. One short transaction per task, so the events' own writes
     # never queue behind the tick; a task with nobody free costs one read.
     waiting = Task.objects.filter(state=TaskState.PENDING).order_by("-priority", "created_at")
-    for task in waiting[:limit]:
+    recent = waiting.filter(step_started_at__gte=moment - dt.timedelta(seconds=SAFETY_SECONDS))
+    tasks = {task.pk: task for task in waiting[:SAFETY_OLDEST]}
+    tasks.update((task.pk, task) for task in recent[:limit])
+    for task in tasks.values():
         with transaction.atomic(durable=True):
             if task_dispatch(task=task) is not None:
                 result.offered += 1
     return result
+
+
+SAFETY_SECONDS = 3  # how far back the tick looks for work that may have missed its operator
+SAFETY_OLDEST = 10  # the longest-waiting tasks the tick offers again every time
 
 
 def _escalate(moment: dt.datetime, limit: int) -> int:

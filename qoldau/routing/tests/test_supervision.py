@@ -13,9 +13,10 @@ from qoldau.audit.models import AuditEvent
 from qoldau.core import clock
 from qoldau.core.errors import PermissionDenied, ValidationFailed
 from qoldau.registry.tests.factories import PASSWORD, OrganisationFactory, make_user
+from qoldau.routing import services
 from qoldau.routing.admin_services import queue_member_set, training_record
-from qoldau.routing.enums import SkillSource
-from qoldau.routing.models import OperatorSkill, QueueMember, Training
+from qoldau.routing.enums import ReservationState, SkillSource
+from qoldau.routing.models import OperatorSkill, QueueMember, Reservation, Training
 from qoldau.routing.tests.factories import make_operator, make_queue, make_skill
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,18 @@ def test_a_supervisor_moves_an_operator_between_queues(supervisor: Any) -> None:
         "ru"
     ]
     assert AuditEvent.objects.filter(action="routing.queue_member_add").count() == 1
+
+
+def test_a_free_operator_added_to_a_queue_is_offered_its_waiting_call(supervisor: Any) -> None:
+    kk = make_queue("kk", match='language == "kk"', steps=[{"skill_mode": "any"}])
+    op = make_operator()
+    task = services.task_submit(channel="voice", ref="w1", attributes={"language": "kk"})
+    assert not Reservation.objects.filter(task=task).exists()  # nobody in the queue
+
+    queue_member_set(actor=supervisor, queue_id=kk.pk, operator_id=op.pk, member=True)
+
+    offer = Reservation.objects.get(task=task)
+    assert (offer.operator_id, offer.state) == (op.pk, ReservationState.PENDING)
 
 
 def test_an_operator_cannot_move_people_between_queues() -> None:

@@ -214,7 +214,7 @@ def _partition(
 
     clock_process = k == processes
     driver = Driver(handle, 1 if clock_process else workers)
-    if clock_process:
+    if clock_process and not args.no_tick:
         driver.schedule(start + 0.5, "tick")
     else:
         for call in schedule:
@@ -289,6 +289,9 @@ def main() -> None:
     parser.add_argument("--peer-workers", type=int, default=4, help="event-writer threads")
     parser.add_argument("--peer-poll-ms", type=int, nargs="*", default=[100, 10])
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument(
+        "--no-tick", action="store_true", help="diagnosis: no routing_tick (no step timeouts)"
+    )
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--markdown", action="store_true")

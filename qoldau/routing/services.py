@@ -640,7 +640,7 @@ def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickRes
         for reservation in due:
             _decline(reservation, ReservationState.TIMED_OUT)
             result.expired += 1
-    result.escalated = _escalate(moment, limit)
+    result.escalated, escalated = _escalate(moment, limit)
     with transaction.atomic(durable=True):
         done = Operator.objects.select_for_update(skip_locked=True).filter(
             presence=Presence.WRAP_UP, wrap_up_until__lte=moment
@@ -650,30 +650,36 @@ def routing_tick(*, now: dt.datetime | None = None, limit: int = 200) -> TickRes
             result.wrapped_up += 1
             if operator_dispatch(operator=operator) is not None:
                 result.offered += 1
-    # The safety net: offer again the work that entered its step in the last few seconds (it
-    # may have arrived while its operator was being freed elsewhere, each transaction missing
-    # the other; the tasks moved to their next step above are among them) and the longest
-    # waiting, which matter most. Every other way a task and an operator come together is an
-    # event that offers at once. One short transaction per task, so the events' own writes
-    # never queue behind the tick; a task with nobody free costs one read.
-    waiting = Task.objects.filter(state=TaskState.PENDING).order_by("-priority", "created_at")
-    recent = waiting.filter(step_started_at__gte=moment - dt.timedelta(seconds=SAFETY_SECONDS))
-    tasks = {task.pk: task for task in waiting[:SAFETY_OLDEST]}
-    tasks.update((task.pk, task) for task in recent[:limit])
-    for task in tasks.values():
-        with transaction.atomic(durable=True):
+    # Offer the tasks moved to their next step, and, as a safety net, the longest waiting
+    # (they matter most) and the newest (one may have arrived while its operator was being
+    # freed elsewhere, each transaction missing the other). Every other way a task and an
+    # operator come together is an event that offers at once, so the net stays small: a
+    # tick must not load the machine the events share. A task with nobody free costs one read
+    # that locks nothing; an operator it finds is locked until this pass commits, and events
+    # skip it meanwhile.
+    waiting = Task.objects.filter(state=TaskState.PENDING)
+    tasks = {task.pk: task for task in waiting.filter(pk__in=escalated)}
+    oldest = waiting.order_by("-priority", "created_at")[:SAFETY_OLDEST]
+    tasks.update((task.pk, task) for task in oldest)
+    newest = waiting.filter(step_started_at__gte=moment - dt.timedelta(seconds=SAFETY_SECONDS))
+    tasks.update((task.pk, task) for task in newest.order_by("-step_started_at")[:SAFETY_NEWEST])
+    with transaction.atomic(durable=True):
+        for task in tasks.values():
             if task_dispatch(task=task) is not None:
                 result.offered += 1
     return result
 
 
-SAFETY_SECONDS = 3  # how far back the tick looks for work that may have missed its operator
+SAFETY_SECONDS = 2  # how far back the tick looks for work that may have missed its operator
+SAFETY_NEWEST = 10  # at most this many of those
 SAFETY_OLDEST = 10  # the longest-waiting tasks the tick offers again every time
 
 
-def _escalate(moment: dt.datetime, limit: int) -> int:
-    """Move waiting tasks whose step timed out to the queue's next step."""
-    moved = 0
+def _escalate(moment: dt.datetime, limit: int) -> tuple[int, list[int]]:
+    """Move waiting tasks whose step timed out to the queue's next step: how many moved, and
+    the ids of those that were due (the ones offered or moved meanwhile are not counted)."""
+    count = 0
+    moved: list[int] = []
     for plan in queue_plans():
         for step in plan.steps:
             following = plan.next_order(step.order)
@@ -685,13 +691,15 @@ def _escalate(moment: dt.datetime, limit: int) -> int:
                 step=step.order,
                 step_started_at__lte=moment - dt.timedelta(seconds=step.timeout_seconds),
             )
-            ids = list(due.order_by("created_at").values_list("pk", flat=True)[: limit - moved])
+            room = limit - len(moved)
+            ids = list(due.order_by("created_at").values_list("pk", flat=True)[:room])
             if ids:
                 with transaction.atomic(durable=True):
                     # Conditional: a task offered or moved meanwhile is left alone.
-                    moved += Task.objects.filter(
+                    count += Task.objects.filter(
                         pk__in=ids, state=TaskState.PENDING, step=step.order
                     ).update(step=following, step_started_at=moment)
-            if moved >= limit:
-                return moved
-    return moved
+                moved += ids
+            if len(moved) >= limit:
+                return count, moved
+    return count, moved

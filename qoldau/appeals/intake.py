@@ -42,6 +42,7 @@ from qoldau.appeals.numbering import next_numbers
 from qoldau.appeals.services import _label, _user, attachment_add
 from qoldau.audit.services import AuditEntry, audit_record_many
 from qoldau.core import clock
+from qoldau.core.bulk import bulk_insert
 from qoldau.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from qoldau.core.logging import request_id_var
 from qoldau.policy.selectors import Due, policy_due_cached
@@ -171,7 +172,7 @@ def _register(requests: Sequence[IntakeRequest]) -> list[Outcome]:
         for index, request in enumerate(requests):
             leaders.setdefault((request.client, request.key), index)
         pairs = sorted(leaders)  # one order of key inserts in every batch: no deadlock
-        IdempotencyKey.objects.bulk_create(
+        bulk_insert(
             [
                 IdempotencyKey(
                     client=client,
@@ -275,7 +276,7 @@ def _register_fresh(
     numbers = next_numbers(clock.local_date(now).year, len(appeals))
     for appeal, number in zip(appeals, numbers, strict=True):
         appeal.number = number
-    Appeal.objects.bulk_create(appeals)
+    bulk_insert(appeals)
     events: list[AppealEvent] = []
     acknowledgements: list[NotificationDraft] = []
     for request, appeal, due in zip(requests, appeals, dues, strict=True):
@@ -315,7 +316,7 @@ def _register_fresh(
                     params={"due": f"{local_due:%d.%m.%Y %H:%M}" if local_due else ""},
                 )
             )
-    AppealEvent.objects.bulk_create(events)
+    bulk_insert(events)
     notification_queue_many(acknowledgements, new_appeals=True)
     bodies: list[dict[str, Any]] = []
     for request, appeal, key in zip(requests, appeals, keys, strict=True):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from qoldau.appeals.models import Appeal, Notification
 from qoldau.core import clock
+from qoldau.core.bulk import bulk_insert
 from qoldau.core.outbox import OutboxDraft, outbox_enqueue, outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def notification_queue_many(
     rows = outbox_enqueue_many(outgoing, fresh_keys=new_appeals)
     for notification, row in zip(fresh, rows, strict=True):
         notification.outbox_message_id = row.message_id[:998]
-    Notification.objects.bulk_create(fresh)
+    bulk_insert(fresh)
     return fresh
 
 

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from qoldau.audit.hashing import GENESIS, event_hash, hashed_fields, normalise_changes
 from qoldau.audit.models import AuditChain, AuditEvent
 from qoldau.core import clock
+from qoldau.core.bulk import bulk_insert
 from qoldau.core.logging import request_id_var
 
 MAIN_CHAIN = "main"
@@ -164,7 +165,7 @@ def audit_record_many(
                 )
             )
             prev_hash = digest
-        AuditEvent.objects.bulk_create(events)
+        bulk_insert(events)
         head.last_seq = seq
         head.last_hash = prev_hash
         head.save(update_fields=["last_seq", "last_hash"])

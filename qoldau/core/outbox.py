@@ -32,6 +32,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.core import clock
+from qoldau.core.bulk import bulk_insert
 from qoldau.core.errors import Conflict, NotFound
 from qoldau.core.models import OutboxMessage, OutboxStatus
 
@@ -267,7 +268,7 @@ def outbox_enqueue_many(
         found[draft.idempotency_key] = row
         fresh.append(row)
     if fresh and fresh_keys:
-        OutboxMessage.objects.bulk_create(fresh)
+        bulk_insert(fresh)
     elif fresh:
         try:
             with transaction.atomic():

@@ -7,6 +7,7 @@ outbox asks (``notification_render``), never stored as prose.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,12 +185,21 @@ def _bodies() -> dict[str, str]:
     }
 
 
+@functools.cache
+def _templates(language: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The subjects and texts in ``language``, translated once per process (a group commit
+    renders dozens of acknowledgements per batch; catalogues do not change while it runs)."""
+    with translation.override(language):
+        return _subjects(), _bodies()
+
+
 def notification_render(notification: Notification) -> tuple[str, str]:
     """Subject and text of a notification in its recipient's language."""
     params = {"number": notification.appeal.number, **notification.params}
+    subjects, bodies = _templates(notification.language)
     with translation.override(notification.language):
-        subject = _subjects().get(notification.code, "%(number)s")
-        body = _bodies().get(notification.code, "%(number)s")
+        subject = subjects.get(notification.code, "%(number)s")
+        body = bodies.get(notification.code, "%(number)s")
         try:
             return subject % params, body % params
         except (KeyError, TypeError, ValueError):

@@ -2,14 +2,22 @@
 
 ``QuerySet.bulk_create`` compiles its statement anew on every call and sends each value of
 each row through its field's ``get_db_prep_save`` (a dozen calls per value): for the API
-intake's group commit that was most of its CPU. Here the column list and a converter per
-field are worked out once per (model, database vendor); plain values (text, numbers, booleans,
-foreign keys) pass as they are, anything else still goes through its field. Same rows, same
-defaults (``auto_now``/``auto_now_add`` via ``pre_save``), primary keys set from RETURNING.
+intake's group commit that was most of its CPU. Here the statement and a converter per field
+are worked out once per (model, database vendor); plain values (text, numbers, booleans,
+foreign keys) pass as they are. Same rows, same defaults (``auto_now``/``auto_now_add`` via
+``pre_save``), primary keys set from RETURNING.
+
+- PostgreSQL: the rows travel as one JSON document, unpacked by ``json_to_recordset`` into
+  typed columns. The statement is short and the same for any row count, so psycopg converts
+  it once (a long VALUES list is parsed anew on every call, arrays are dumped in Python), and
+  ``json.dumps`` of the rows is C code.
+- SQLite: a multi-row VALUES list, in chunks the database accepts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,28 +36,42 @@ _PLAIN = frozenset(
         "BooleanField",
     }
 )
-_PLAIN_TYPES = (str, int, bool)  # bool is an int; type checked per value, not trusted
+_PLAIN_TYPES = (str, int, bool)  # bool is an int; the type is checked per value, not trusted
 
 Convert = Callable[[Any], Any]
 
 
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()  # full microseconds and offset
+
+
 class _Plan:
-    __slots__ = ("attnames", "converters", "pre_save", "relations", "sql_head", "width")
+    __slots__ = ("attnames", "converters", "fields", "pre_save", "recordset", "relations", "sql")
 
     def __init__(self, model: type[models.Model]) -> None:
         meta = model._meta
         fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.pk]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
-        self.width = len(fields)
-        self.sql_head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names from the model)
+        self.fields = fields
         self.attnames = [f.attname for f in fields]
         # auto_now / auto_now_add: the field's own pre_save sets the moment on the instance.
         self.pre_save = [f for f in fields if getattr(f, "auto_now", False) or _auto_add(f)]
-        self.converters = [_converter(f) for f in fields]
         self.relations: list[models.ForeignKey[Any, Any]] = [
             f for f in fields if isinstance(f, models.ForeignKey)
         ]
+        head = f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        json_converters = [_json_converter(f) for f in fields]
+        self.recordset = connection.vendor == "postgresql" and all(
+            c is not _UNSUPPORTED for c in json_converters
+        )
+        if self.recordset:
+            types = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+            self.sql = f"{head}SELECT {columns} FROM json_to_recordset(%s::json) AS r({types})"  # noqa: S608 (names from the model)
+            self.converters = json_converters
+        else:
+            self.sql = head + "VALUES "
+            self.converters = [_converter(f) for f in fields]
 
 
 def _auto_add(field: models.Field[Any, Any]) -> bool:
@@ -61,11 +83,28 @@ def _converter(field: models.Field[Any, Any]) -> Convert | None:
     kind = field.get_internal_type()
     if field.is_relation or kind in _PLAIN:
         return None
-    if kind == "DateTimeField":
-        if connection.vendor == "postgresql":
-            return None  # psycopg adapts aware datetimes itself
+    if kind == "DateTimeField" and connection.vendor == "sqlite":
         return connection.ops.adapt_datetimefield_value
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _unsupported(value: Any) -> Any:  # a marker: this model cannot go as JSON
+    return value
+
+
+_UNSUPPORTED: Convert = _unsupported
+
+
+def _json_converter(field: models.Field[Any, Any]) -> Convert | None:
+    """How a value goes into the JSON document of ``json_to_recordset``."""
+    kind = field.get_internal_type()
+    if field.is_relation or kind in _PLAIN:
+        return None
+    if kind == "DateTimeField":
+        return _iso
+    if kind == "JSONField" and getattr(field, "encoder", None) is None:
+        return lambda value: value  # nested as it is; the column's type reads it back
+    return _UNSUPPORTED
 
 
 _plans: dict[tuple[type[models.Model], str], _Plan] = {}
@@ -89,27 +128,7 @@ def bulk_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
         return
     model = type(objs[0])
     plan = _plan(model)
-    fields = model._meta.concrete_fields
-    params: list[Any] = []
-    for obj in objs:
-        for field in plan.pre_save:
-            field.pre_save(obj, add=True)
-        values = obj.__dict__
-        for relation in plan.relations:
-            # A related object assigned before it had its key (as bulk_create checks too).
-            if values[relation.attname] is None and relation.is_cached(obj):
-                related = relation.get_cached_value(obj)
-                if related is not None:
-                    values[relation.attname] = related.pk
-        for attname, convert in zip(plan.attnames, plan.converters, strict=True):
-            value = values[attname]
-            if convert is not None:
-                value = convert(value)
-            elif value is not None and not isinstance(value, _PLAIN_TYPES):
-                value = _field(fields, attname).get_db_prep_save(value, connection)
-            params.append(value)
-    batch = max(1, connection.ops.bulk_batch_size(list(fields), objs))
-    row = "(" + ", ".join(["%s"] * plan.width) + ")"
+    rows = [_row(plan, obj) for obj in objs]
     pk = model._meta.pk
     assert pk is not None
     tail = (
@@ -118,18 +137,49 @@ def bulk_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
         else f" RETURNING {connection.ops.quote_name(pk.column)}"
     )
     with connection.cursor() as cursor:
+        if plan.recordset:
+            names = [f.column for f in plan.fields]
+            document = json.dumps([dict(zip(names, row, strict=True)) for row in rows])
+            cursor.execute(plan.sql + tail, [document])
+            if not ignore_conflicts:
+                _set_keys(objs, [r[0] for r in cursor.fetchall()])
+            return
+        width = len(plan.fields)
+        batch = max(1, connection.ops.bulk_batch_size(list(plan.fields), objs))
+        one = "(" + ", ".join(["%s"] * width) + ")"
         for start in range(0, len(objs), batch):
-            chunk = objs[start : start + batch]
-            sql = plan.sql_head + ", ".join([row] * len(chunk)) + tail
-            cursor.execute(sql, params[start * plan.width : (start + len(chunk)) * plan.width])
-            if ignore_conflicts:
-                continue
-            ids = [r[0] for r in cursor.fetchall()]
-            for obj, new_id in zip(chunk, ids, strict=True):
-                obj.pk = new_id
-                obj._state.adding = False
-                obj._state.db = connection.alias
+            chunk = rows[start : start + batch]
+            sql = plan.sql + ", ".join([one] * len(chunk)) + tail
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if not ignore_conflicts:
+                _set_keys(objs[start : start + batch], [r[0] for r in cursor.fetchall()])
 
 
-def _field(fields: Sequence[models.Field[Any, Any]], attname: str) -> models.Field[Any, Any]:
-    return next(f for f in fields if f.attname == attname)
+def _row(plan: _Plan, obj: models.Model) -> list[Any]:
+    for field in plan.pre_save:
+        field.pre_save(obj, add=True)
+    values = obj.__dict__
+    for relation in plan.relations:
+        # A related object assigned before it had its key (as bulk_create checks too).
+        if values[relation.attname] is None and relation.is_cached(obj):
+            related = relation.get_cached_value(obj)
+            if related is not None:
+                values[relation.attname] = related.pk
+    row: list[Any] = []
+    for field, attname, convert in zip(plan.fields, plan.attnames, plan.converters, strict=True):
+        value = values[attname]
+        if convert is not None:
+            value = convert(value)
+        elif value is not None and not isinstance(value, _PLAIN_TYPES):
+            value = field.to_python(value)  # a lazy translation, a number as text …
+            if not plan.recordset:
+                value = field.get_db_prep_save(value, connection)
+        row.append(value)
+    return row
+
+
+def _set_keys(objs: Sequence[models.Model], ids: list[Any]) -> None:
+    for obj, new_id in zip(objs, ids, strict=True):
+        obj.pk = new_id
+        obj._state.adding = False
+        obj._state.db = connection.alias

@@ -86,12 +86,14 @@ class NotificationDraft:
 
 
 def notification_queue_many(
-    drafts: list[NotificationDraft], *, new_appeals: bool = False
+    drafts: list[NotificationDraft], *, new_appeals: bool = False, with_ids: bool = True
 ) -> list[Notification]:
     """``notification_queue`` for several messages (a group commit's acknowledgements): one
     SELECT, one multi-row INSERT into the outbox, one into the notifications. A message whose
     (appeal, code, suffix) was already kept is not queued again; ``new_appeals`` (the appeals
-    were created in this transaction, so nothing of theirs is kept yet) skips both look-ups."""
+    were created in this transaction, so nothing of theirs is kept yet) skips both look-ups;
+    ``with_ids=False`` then leaves the new rows' primary keys unread (a group commit's
+    pipeline need not wait for them)."""
     drafts = [d for d in drafts if d.recipient]
     if not drafts:
         return []
@@ -136,10 +138,12 @@ def notification_queue_many(
             )
         )
         fresh.append(notification)
-    rows = outbox_enqueue_many(outgoing, fresh_keys=new_appeals)
+    rows = outbox_enqueue_many(
+        outgoing, fresh_keys=new_appeals, with_ids=with_ids or not new_appeals
+    )
     for notification, row in zip(fresh, rows, strict=True):
         notification.outbox_message_id = row.message_id[:998]
-    bulk_insert(fresh)
+    bulk_insert(fresh, with_ids=with_ids or not new_appeals)
     return fresh
 
 

@@ -108,11 +108,12 @@ class AuditEntry:
 
 
 def audit_record_many(
-    entries: Sequence[AuditEntry], *, chain: str = MAIN_CHAIN
+    entries: Sequence[AuditEntry], *, chain: str = MAIN_CHAIN, with_ids: bool = True
 ) -> list[AuditEvent]:
     """Append several events to ``chain`` in order, locking its head once: one SELECT … FOR
     UPDATE, one multi-row INSERT, one UPDATE (a group commit's audit records). Same chain, same
-    hashes as that many ``audit_record`` calls; inside the caller's transaction."""
+    hashes as that many ``audit_record`` calls; inside the caller's transaction.
+    ``with_ids=False``: the events' primary keys are not read back (a pipeline need not wait)."""
     if not entries:
         return []
     with transaction.atomic(savepoint=False):  # no savepoint round trips: all or nothing
@@ -162,7 +163,7 @@ def audit_record_many(
                 )
             )
             prev_hash = digest
-        bulk_insert(events)
+        bulk_insert(events, with_ids=with_ids)
         with connection.cursor() as cursor:
             cursor.execute(
                 f'UPDATE {_chain_table()} SET "last_seq" = %s, "last_hash" = %s WHERE "name" = %s',  # noqa: S608 (names from the model)

@@ -16,6 +16,7 @@ foreign keys) pass as they are. Same rows, same defaults (``auto_now``/``auto_no
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
@@ -118,12 +119,16 @@ def _plan(model: type[models.Model]) -> _Plan:
     return plan
 
 
-def bulk_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+def bulk_insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, with_ids: bool = True
+) -> None:
     """INSERT ``objs`` (new instances of one model, no primary key set) with as few statements
     as the database allows, and set their primary keys. Inside the caller's transaction.
 
     ``ignore_conflicts``: rows that would break a unique constraint are skipped (ON CONFLICT DO
-    NOTHING, both databases); primary keys are then not set (read the rows back)."""
+    NOTHING, both databases); primary keys are then not set (read the rows back).
+    ``with_ids=False``: the keys are not read back either, so inside ``pipelined()`` the
+    statement does not wait for its answer (the instances keep ``pk`` None)."""
     if not objs:
         return
     model = type(objs[0])
@@ -131,17 +136,16 @@ def bulk_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
     rows = [_row(plan, obj) for obj in objs]
     pk = model._meta.pk
     assert pk is not None
-    tail = (
-        " ON CONFLICT DO NOTHING"
-        if ignore_conflicts
-        else f" RETURNING {connection.ops.quote_name(pk.column)}"
-    )
+    with_ids = with_ids and not ignore_conflicts
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if with_ids:
+        tail += f" RETURNING {connection.ops.quote_name(pk.column)}"
     with connection.cursor() as cursor:
         if plan.recordset:
             names = [f.column for f in plan.fields]
             document = json.dumps([dict(zip(names, row, strict=True)) for row in rows])
             cursor.execute(plan.sql + tail, [document])
-            if not ignore_conflicts:
+            if with_ids:
                 _set_keys(objs, [r[0] for r in cursor.fetchall()])
             return
         width = len(plan.fields)
@@ -151,7 +155,7 @@ def bulk_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
             chunk = rows[start : start + batch]
             sql = plan.sql + ", ".join([one] * len(chunk)) + tail
             cursor.execute(sql, [value for row in chunk for value in row])
-            if not ignore_conflicts:
+            if with_ids:
                 _set_keys(objs[start : start + batch], [r[0] for r in cursor.fetchall()])
 
 
@@ -176,6 +180,20 @@ def _row(plan: _Plan, obj: models.Model) -> list[Any]:
                 value = field.get_db_prep_save(value, connection)
         row.append(value)
     return row
+
+
+def pipelined() -> contextlib.AbstractContextManager[Any]:
+    """PostgreSQL: psycopg's pipeline mode, so statements whose answer nobody reads (INSERTs
+    without RETURNING, UPDATEs) go out without a round trip each; the next read, or the
+    commit, waits for all of them at once. An error of such a statement surfaces there and
+    fails the transaction as a whole. SQLite (in-process, no round trips): nothing."""
+    if connection.vendor != "postgresql":
+        return contextlib.nullcontext()
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    pipeline: contextlib.AbstractContextManager[Any] = raw.pipeline()
+    return pipeline
 
 
 def _set_keys(objs: Sequence[models.Model], ids: list[Any]) -> None:

@@ -45,6 +45,7 @@ from qoldau.core import clock
 from qoldau.core.bulk import bulk_insert, pipelined
 from qoldau.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from qoldau.core.logging import request_id_var
+from qoldau.core.writer_turn import writer_turn
 from qoldau.policy.selectors import Due, policy_due_cached
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def _register(requests: Sequence[IntakeRequest]) -> list[Outcome]:
     # In a pipeline: of the batch's dozen statements only five wait for an answer (ADR 0009).
     # It ends (and waits for the rest) before the commit: psycopg refuses Django's autocommit
     # switch while a pipeline still has answers pending.
-    with transaction.atomic(durable=True), pipelined():
+    with writer_turn(), transaction.atomic(durable=True), pipelined():
         now = clock.now()
         leaders: dict[tuple[str, str], int] = {}
         for index, request in enumerate(requests):

@@ -15,9 +15,8 @@ import os
 from typing import Any
 
 
-def _integer(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    return int(raw) if raw.strip() else default
+def _integer(raw: str | None, default: int) -> int:
+    return int(raw) if raw and raw.strip() else default
 
 
 def options() -> dict[str, Any]:
@@ -26,19 +25,19 @@ def options() -> dict[str, Any]:
     from granian.log import LogLevels
 
     host, _, port = os.environ.get("QOLDAU_BIND", "127.0.0.1:8000").rpartition(":")
-    lifetime = _integer("QOLDAU_WEB_LIFETIME", 86_400)
-    max_rss = _integer("QOLDAU_WEB_MAX_RSS_MB", 0)
+    lifetime = _integer(os.environ.get("QOLDAU_WEB_LIFETIME"), 86_400)
+    max_rss = _integer(os.environ.get("QOLDAU_WEB_MAX_RSS_MB"), 0)
     return {
         "target": "config.wsgi:application",
         "interface": Interfaces.WSGI,
         "address": host or "127.0.0.1",
         "port": int(port),
         # One process per core: the threads of a process share one GIL, the processes do not.
-        "workers": _integer("WEB_CONCURRENCY", multiprocessing.cpu_count()),
+        "workers": _integer(os.environ.get("WEB_CONCURRENCY"), multiprocessing.cpu_count()),
         # Python threads per worker: the intake's group commit (ADR 0007) batches the
         # registrations of one process's concurrent requests, so it needs several in flight.
-        "blocking_threads": _integer("QOLDAU_WEB_THREADS", 8),
-        "backlog": _integer("QOLDAU_WEB_BACKLOG", 1024),
+        "blocking_threads": _integer(os.environ.get("QOLDAU_WEB_THREADS"), 8),
+        "backlog": _integer(os.environ.get("QOLDAU_WEB_BACKLOG"), 1024),
         "websockets": False,
         "respawn_failed_workers": True,
         # Recycle a worker now and then (a leak cannot grow without bound), or past its memory.

@@ -86,6 +86,9 @@ def _converter(field: models.Field[Any, Any]) -> Convert | None:
         return None
     if kind == "DateTimeField" and connection.vendor == "sqlite":
         return connection.ops.adapt_datetimefield_value
+    if kind == "JSONField" and connection.vendor == "sqlite":
+        encoder = getattr(field, "encoder", None)
+        return lambda value: None if value is None else json.dumps(value, cls=encoder)
     return lambda value: field.get_db_prep_save(value, connection)
 
 

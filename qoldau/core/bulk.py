@@ -49,9 +49,11 @@ def _iso(value: dt.datetime | None) -> str | None:
 class _Plan:
     __slots__ = ("attnames", "converters", "fields", "pre_save", "recordset", "relations", "sql")
 
-    def __init__(self, model: type[models.Model]) -> None:
+    def __init__(self, model: type[models.Model], with_pk: bool) -> None:
         meta = model._meta
-        fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.pk]
+        fields = [
+            f for f in meta.concrete_fields if not f.generated and (with_pk or f is not meta.pk)
+        ]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
         self.fields = fields
@@ -111,22 +113,23 @@ def _json_converter(field: models.Field[Any, Any]) -> Convert | None:
     return _UNSUPPORTED
 
 
-_plans: dict[tuple[type[models.Model], str], _Plan] = {}
+_plans: dict[tuple[type[models.Model], str, bool], _Plan] = {}
 
 
-def _plan(model: type[models.Model]) -> _Plan:
-    key = (model, connection.vendor)
+def _plan(model: type[models.Model], with_pk: bool) -> _Plan:
+    key = (model, connection.vendor, with_pk)
     plan = _plans.get(key)
     if plan is None:
-        plan = _plans[key] = _Plan(model)
+        plan = _plans[key] = _Plan(model, with_pk)
     return plan
 
 
 def bulk_insert(
     objs: Sequence[models.Model], *, ignore_conflicts: bool = False, with_ids: bool = True
 ) -> None:
-    """INSERT ``objs`` (new instances of one model, no primary key set) with as few statements
-    as the database allows, and set their primary keys. Inside the caller's transaction.
+    """INSERT ``objs`` (new instances of one model) with as few statements as the database
+    allows, and set their primary keys. Inside the caller's transaction. Instances whose keys
+    were taken beforehand (every one of them, from the table's sequence) are inserted with them.
 
     ``ignore_conflicts``: rows that would break a unique constraint are skipped (ON CONFLICT DO
     NOTHING, both databases); primary keys are then not set (read the rows back).
@@ -135,11 +138,14 @@ def bulk_insert(
     if not objs:
         return
     model = type(objs[0])
-    plan = _plan(model)
+    preset = objs[0].pk is not None
+    plan = _plan(model, preset)
     rows = [_row(plan, obj) for obj in objs]
     pk = model._meta.pk
     assert pk is not None
-    with_ids = with_ids and not ignore_conflicts
+    if preset:
+        _set_keys(objs, [obj.pk for obj in objs])
+    with_ids = with_ids and not ignore_conflicts and not preset
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if with_ids:
         tail += f" RETURNING {connection.ops.quote_name(pk.column)}"

@@ -38,7 +38,7 @@ from qoldau.appeals.deadlines import reply_rule_code
 from qoldau.appeals.inputs import AppealInput, clean_appeal_input
 from qoldau.appeals.models import Appeal, AppealEvent, IdempotencyKey
 from qoldau.appeals.notify import NotificationDraft, notification_queue_many
-from qoldau.appeals.numbering import next_numbers_and_ids
+from qoldau.appeals.numbering import next_numbers
 from qoldau.appeals.services import _label, _user, attachment_add
 from qoldau.audit.services import AuditEntry, audit_record_many
 from qoldau.core import clock
@@ -319,11 +319,9 @@ def _register_fresh(
             )
         )
     # On SQLite the counter is taken here (PostgreSQL: a sequence, no lock; ADR 0007).
-    numbers, ids = next_numbers_and_ids(clock.local_date(now).year, len(appeals))
-    for index, (appeal, number) in enumerate(zip(appeals, numbers, strict=True)):
+    numbers = next_numbers(clock.local_date(now).year, len(appeals))
+    for appeal, number in zip(appeals, numbers, strict=True):
         appeal.number = number
-        if ids is not None:
-            appeal.pk = ids[index]
     bulk_insert(appeals)
     events: list[AppealEvent] = []
     acknowledgements: list[NotificationDraft] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from qoldau.appeals.models import Appeal, NumberCounter
+from qoldau.appeals.models import NumberCounter
 
 
 def format_number(year: int, sequence: int) -> str:
@@ -24,23 +24,6 @@ def format_number(year: int, sequence: int) -> str:
 def next_number(year: int) -> str:
     """The next number of ``year``; call inside a transaction."""
     return next_numbers(year, 1)[0]
-
-
-def next_numbers_and_ids(year: int, count: int) -> tuple[list[str], list[int] | None]:
-    """``next_numbers`` and, on PostgreSQL, as many primary keys from the appeals' own
-    sequence, in the same statement: the group commit can then insert its appeals without
-    waiting for RETURNING (one round trip less per batch, ADR 0009). SQLite: no keys."""
-    if count < 1 or connection.vendor != "postgresql":
-        return next_numbers(year, count), None
-    table = Appeal._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT n, nextval(pg_get_serial_sequence(%s, 'id')) "
-            "FROM qoldau_appeal_numbers(%s, %s) AS n",
-            [table, year, count],
-        )
-        rows = cursor.fetchall()
-    return [format_number(year, int(n)) for n, _id in rows], [int(i) for _n, i in rows]
 
 
 def next_numbers(year: int, count: int) -> list[str]:

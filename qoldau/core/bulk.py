@@ -49,11 +49,9 @@ def _iso(value: dt.datetime | None) -> str | None:
 class _Plan:
     __slots__ = ("attnames", "converters", "fields", "pre_save", "recordset", "relations", "sql")
 
-    def __init__(self, model: type[models.Model], with_pk: bool) -> None:
+    def __init__(self, model: type[models.Model]) -> None:
         meta = model._meta
-        fields = [
-            f for f in meta.concrete_fields if not f.generated and (with_pk or f is not meta.pk)
-        ]
+        fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.pk]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
         self.fields = fields
@@ -113,23 +111,22 @@ def _json_converter(field: models.Field[Any, Any]) -> Convert | None:
     return _UNSUPPORTED
 
 
-_plans: dict[tuple[type[models.Model], str, bool], _Plan] = {}
+_plans: dict[tuple[type[models.Model], str], _Plan] = {}
 
 
-def _plan(model: type[models.Model], with_pk: bool) -> _Plan:
-    key = (model, connection.vendor, with_pk)
+def _plan(model: type[models.Model]) -> _Plan:
+    key = (model, connection.vendor)
     plan = _plans.get(key)
     if plan is None:
-        plan = _plans[key] = _Plan(model, with_pk)
+        plan = _plans[key] = _Plan(model)
     return plan
 
 
 def bulk_insert(
     objs: Sequence[models.Model], *, ignore_conflicts: bool = False, with_ids: bool = True
 ) -> None:
-    """INSERT ``objs`` (new instances of one model) with as few statements as the database
-    allows, and set their primary keys. Inside the caller's transaction. Instances whose keys
-    were taken beforehand (every one of them, from the table's sequence) are inserted with them.
+    """INSERT ``objs`` (new instances of one model, no primary key set) with as few statements
+    as the database allows, and set their primary keys. Inside the caller's transaction.
 
     ``ignore_conflicts``: rows that would break a unique constraint are skipped (ON CONFLICT DO
     NOTHING, both databases); primary keys are then not set (read the rows back).
@@ -138,14 +135,11 @@ def bulk_insert(
     if not objs:
         return
     model = type(objs[0])
-    preset = objs[0].pk is not None
-    plan = _plan(model, preset)
+    plan = _plan(model)
     rows = [_row(plan, obj) for obj in objs]
     pk = model._meta.pk
     assert pk is not None
-    if preset:
-        _set_keys(objs, [obj.pk for obj in objs])
-    with_ids = with_ids and not ignore_conflicts and not preset
+    with_ids = with_ids and not ignore_conflicts
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if with_ids:
         tail += f" RETURNING {connection.ops.quote_name(pk.column)}"

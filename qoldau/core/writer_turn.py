@@ -29,6 +29,10 @@ def supported() -> bool:
 
 
 def _lock_path() -> Path | None:
+    if connection.in_atomic_block:
+        # Inside a transaction this connection may hold SQLite's lock already; waiting for
+        # the turn then could wait on a process that waits on us. SQLite's busy wait alone.
+        return None
     name = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor != "sqlite" or not name or name == ":memory:" or "mode=memory" in name:
         return None

@@ -1,7 +1,7 @@
 """API intake (issue 4): ``POST /api/v1/appeals/`` with an API key and ``Idempotency-Key``
 headers, driven by concurrent keep-alive clients against the real app served as in production
-(gunicorn, ``config/gunicorn_conf.py``; ``--server runserver`` for the old figure), 10% of the
-appeals sent a second time with the same key and body; after the run the duplicate appeals are
+(granian, ``config/serve.py``; ``--server gunicorn`` or ``runserver`` for the earlier set-ups),
+10% of the appeals sent a second time with the same key and body; after the run the duplicates are
 counted (must be 0). The load comes from ``wrk`` with ``bench/appeals/intake.lua`` (C, so the
 2 cores go to the app; Debian package ``wrk``), or ``--load python`` for the http.client threads.
 Beside it, in the same run, ``pgbench`` inserting rows shaped like an appeal into a scratch table
@@ -216,16 +216,30 @@ def gunicorn(
     return server(cmd, env, port)
 
 
+def granian(
+    env: dict[str, str], port: int, workers: int, threads: int
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """The production server (``config/serve.py``, ADR 0009), with the same worker counts."""
+    served = {
+        **env,
+        "QOLDAU_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "QOLDAU_WEB_THREADS": str(threads),
+    }
+    return server([PYTHON, "-m", "config.serve"], served, port)
+
+
 def app_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     clients, requests = args.clients, args.requests
     with backend(kind) as env:
         key = api_key(env)
         port = free_port()
-        serving = (
-            runserver(env, port)
-            if args.server == "runserver"
-            else gunicorn(env, port, args.workers, args.threads)
-        )
+        if args.server == "runserver":
+            serving = runserver(env, port)
+        elif args.server == "gunicorn":
+            serving = gunicorn(env, port, args.workers, args.threads)
+        else:
+            serving = granian(env, port, args.workers, args.threads)
         with serving:
             log(f"{kind}: warm-up")
             if args.load == "wrk":
@@ -286,9 +300,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--server", choices=["granian", "gunicorn", "runserver"], default="granian")
+    parser.add_argument("--workers", type=int, default=2, help="web worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="Python threads per worker")
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk")
     parser.add_argument("--seconds", type=int, default=20, help="length of a wrk run")
     parser.add_argument("--markdown", action="store_true")
@@ -299,7 +313,7 @@ def main() -> None:
     served = (
         "runserver"
         if args.server == "runserver"
-        else f"gunicorn {args.workers}x{args.threads} threads"
+        else f"{args.server} {args.workers}x{args.threads} threads"
     )
     rows: list[list[object]] = []
     pg = results["postgres"]["pgbench"]

@@ -62,6 +62,16 @@ function request()
   return req
 end
 
+-- Header names are case-insensitive (RFC 9110); servers differ (granian sends lower case).
+function replayed_header(headers)
+  for name, value in pairs(headers) do
+    if string.lower(name) == "idempotent-replayed" then
+      return value
+    end
+  end
+  return nil
+end
+
 function response(status, headers, body)
   answered = answered + 1
   if status ~= 200 and status ~= 201 then
@@ -69,7 +79,7 @@ function response(status, headers, body)
     if first_failure == "" then
       first_failure = (status .. " " .. string.sub(body, 1, 200)):gsub('[^%w%s%-_:,.]', "?")
     end
-  elseif headers["Idempotent-Replayed"] == "true" then
+  elseif replayed_header(headers) == "true" then
     replayed = replayed + 1
   end
 end

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 
 from qoldau.accounts.access import access_is_ucc_staff
 from qoldau.accounts.api_auth import actor_of
-from qoldau.appeals.enums import Channel
+from qoldau.appeals.enums import Channel, Status
 from qoldau.appeals.intake import appeal_register_idempotent
 from qoldau.appeals.models import Appeal
 from qoldau.appeals.presentation import deadline_of, event_text
@@ -74,12 +76,20 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] = []
 
 
+@functools.cache
+def _status_label(status: str, language: str) -> str:
+    """A status's label in ``language``; cached (``get_status_display`` hashes every lazy label
+    of the choices on each call, which cost the intake more than the rest of its response)."""
+    with translation.override(language):
+        return str(Status(status).label) if status in Status.values else status
+
+
 def appeal_as_json(appeal: Appeal, *, with_events: bool = False) -> dict[str, Any]:
     deadline = deadline_of(appeal)
     body: dict[str, Any] = {
         "number": appeal.number,
         "status": appeal.status,
-        "status_label": str(appeal.get_status_display()),
+        "status_label": _status_label(appeal.status, translation.get_language() or ""),
         "channel": appeal.channel,
         "category": appeal.category,
         "language": appeal.language,

@@ -36,6 +36,12 @@ DEFAULT_ATTACHMENT_TYPES = (
 )
 
 
+# The choices' values, fixed at import (``Choices.values`` builds a new list on every call).
+_CHANNELS = frozenset(Channel.values)
+_LANGUAGES = frozenset(Language.values)
+_CATEGORIES = frozenset(Category.values)
+
+
 class UploadedLike(Protocol):
     name: str | None
     size: int | None
@@ -124,7 +130,7 @@ def clean_appeal_input(data: dict[str, Any]) -> AppealInput:
         return None
 
     channel = str(data.get("channel") or "")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         errors.append(FieldError("channel", "invalid_choice", _("Choose one of the channels.")))
     content = _text(data.get("content"), CONTENT_MAX + 1)
     if not content:
@@ -136,10 +142,10 @@ def clean_appeal_input(data: dict[str, Any]) -> AppealInput:
             )
         )
     language = str(data.get("language") or Language.KK)
-    if language not in Language.values:
+    if language not in _LANGUAGES:
         errors.append(FieldError("language", "invalid_choice", _("Choose kk, ru or en.")))
     category = str(data.get("category") or Category.CONSULTATION)
-    if category not in Category.values:
+    if category not in _CATEGORIES:
         errors.append(FieldError("category", "invalid_choice", _("Choose one of the categories.")))
     iin_bin = str(data.get("iin_bin") or "").strip()
     if iin_bin:

@@ -7,6 +7,7 @@ outbox asks (``notification_render``), never stored as prose.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from qoldau.appeals.models import Appeal, Notification
 from qoldau.core import clock
+from qoldau.core.bulk import bulk_insert
 from qoldau.core.outbox import OutboxDraft, outbox_enqueue, outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
@@ -84,12 +86,14 @@ class NotificationDraft:
 
 
 def notification_queue_many(
-    drafts: list[NotificationDraft], *, new_appeals: bool = False
+    drafts: list[NotificationDraft], *, new_appeals: bool = False, with_ids: bool = True
 ) -> list[Notification]:
     """``notification_queue`` for several messages (a group commit's acknowledgements): one
     SELECT, one multi-row INSERT into the outbox, one into the notifications. A message whose
     (appeal, code, suffix) was already kept is not queued again; ``new_appeals`` (the appeals
-    were created in this transaction, so nothing of theirs is kept yet) skips both look-ups."""
+    were created in this transaction, so nothing of theirs is kept yet) skips both look-ups;
+    ``with_ids=False`` then leaves the new rows' primary keys unread (a group commit's
+    pipeline need not wait for them)."""
     drafts = [d for d in drafts if d.recipient]
     if not drafts:
         return []
@@ -134,10 +138,12 @@ def notification_queue_many(
             )
         )
         fresh.append(notification)
-    rows = outbox_enqueue_many(outgoing, fresh_keys=new_appeals)
+    rows = outbox_enqueue_many(
+        outgoing, fresh_keys=new_appeals, with_ids=with_ids or not new_appeals
+    )
     for notification, row in zip(fresh, rows, strict=True):
         notification.outbox_message_id = row.message_id[:998]
-    Notification.objects.bulk_create(fresh)
+    bulk_insert(fresh, with_ids=with_ids or not new_appeals)
     return fresh
 
 
@@ -183,12 +189,21 @@ def _bodies() -> dict[str, str]:
     }
 
 
+@functools.cache
+def _templates(language: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The subjects and texts in ``language``, translated once per process (a group commit
+    renders dozens of acknowledgements per batch; catalogues do not change while it runs)."""
+    with translation.override(language):
+        return _subjects(), _bodies()
+
+
 def notification_render(notification: Notification) -> tuple[str, str]:
     """Subject and text of a notification in its recipient's language."""
     params = {"number": notification.appeal.number, **notification.params}
+    subjects, bodies = _templates(notification.language)
     with translation.override(notification.language):
-        subject = _subjects().get(notification.code, "%(number)s")
-        body = _bodies().get(notification.code, "%(number)s")
+        subject = subjects.get(notification.code, "%(number)s")
+        body = bodies.get(notification.code, "%(number)s")
         try:
             return subject % params, body % params
         except (KeyError, TypeError, ValueError):

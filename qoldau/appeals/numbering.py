@@ -35,15 +35,19 @@ def next_numbers(year: int, count: int) -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT qoldau_appeal_numbers(%s, %s)", [year, count])
             return [format_number(year, int(row[0])) for row in cursor.fetchall()]
-    counter = NumberCounter.objects.select_for_update().filter(year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                NumberCounter.objects.create(year=year, last=0)
-        except IntegrityError:
-            pass  # another transaction created this year's row first
-        counter = NumberCounter.objects.select_for_update().get(year=year)
-    first = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    return [format_number(year, sequence) for sequence in range(first, counter.last + 1)]
+    # One statement takes the year's row (SQLite: the write lock) and moves it by ``count``.
+    table = connection.ops.quote_name(NumberCounter._meta.db_table)
+    bump = f'UPDATE {table} SET "last" = "last" + %s WHERE "year" = %s RETURNING "last"'  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor:
+        cursor.execute(bump, [count, year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    NumberCounter.objects.create(year=year, last=0)
+            except IntegrityError:
+                pass  # another transaction created this year's row first
+            cursor.execute(bump, [count, year])
+            row = cursor.fetchone()
+    last = int(row[0])
+    return [format_number(year, sequence) for sequence in range(last - count + 1, last + 1)]

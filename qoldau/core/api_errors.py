@@ -26,19 +26,24 @@ def _message(exc: DomainError) -> str:
     return text
 
 
-def install_error_handlers(api: NinjaAPI) -> None:
-    @api.exception_handler(ValidationFailed)
-    def on_validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+def domain_error_body(exc: DomainError) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and the uniform body of a domain error (also used by the lean intake
+    path of ADR 0009, which answers without ninja)."""
+    if isinstance(exc, ValidationFailed):
         errors = [_error(e.code, _message(e), e.field) for e in exc.errors]
         first = errors[0] if errors else _error(exc.code, _message(exc))
         body = {"code": exc.code, "message": first["message"], "field": first["field"]}
-        return api.create_response(request, {**body, "errors": errors}, status=422)
+        return 422, {**body, "errors": errors}
+    body = _error(exc.code, _message(exc), exc.field)
+    body["errors"] = [dict(body)] if exc.field else []
+    return exc.status, body
 
+
+def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        body = _error(exc.code, _message(exc), exc.field)
-        body["errors"] = [dict(body)] if exc.field else []
-        return api.create_response(request, body, status=exc.status)
+        status, body = domain_error_body(exc)
+        return api.create_response(request, body, status=status)
 
     @api.exception_handler(ValidationError)
     def on_schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -32,6 +32,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.core import clock
+from qoldau.core.bulk import bulk_insert
 from qoldau.core.errors import Conflict, NotFound
 from qoldau.core.models import OutboxMessage, OutboxStatus
 
@@ -217,14 +218,15 @@ class OutboxDraft:
 
 
 def outbox_enqueue_many(
-    drafts: list[OutboxDraft], *, fresh_keys: bool = False
+    drafts: list[OutboxDraft], *, fresh_keys: bool = False, with_ids: bool = True
 ) -> list[OutboxMessage]:
     """``outbox_enqueue`` for many messages at once (one SELECT, one multi-row INSERT), in order;
     the same rules: a key already queued returns its first row. A draft may bring its own
     ``message_id`` (made with ``outbox_make_message_id``) when the caller must store it first.
 
     ``fresh_keys``: the caller knows no key can exist yet (each names a row created in this
-    transaction), so the SELECT is skipped; a duplicate would then fail the transaction."""
+    transaction), so the SELECT is skipped; a duplicate would then fail the transaction.
+    ``with_ids=False`` (with ``fresh_keys``): the new rows' primary keys are not read back."""
     if any(not d.idempotency_key for d in drafts):
         raise Conflict("outbox_key_missing", _("An outgoing message needs an idempotency key."))
     if not drafts:
@@ -267,7 +269,7 @@ def outbox_enqueue_many(
         found[draft.idempotency_key] = row
         fresh.append(row)
     if fresh and fresh_keys:
-        OutboxMessage.objects.bulk_create(fresh)
+        bulk_insert(fresh, with_ids=with_ids)
     elif fresh:
         try:
             with transaction.atomic():

@@ -195,3 +195,26 @@ def test_concurrent_requests_through_the_committer_are_all_committed(
     assert OutboxMessage.objects.count() == 16
     assert group_committer().registered >= 16
     assert all(not report.problems for report in audit_verify_all())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_failing_in_the_pipeline_loses_nothing_else(
+    reference_data: None, org_a: Any
+) -> None:
+    # Outside any transaction, as in the committer: the failure surfaces inside psycopg's
+    # pipeline (ADR 0009), the connection is reset, and each request is registered on its own.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce the column's length; no statement fails there")
+    bad = _request(org_a.key, "too-long", _body(2))
+    bad.cleaned.channel = "x" * 40  # past the column's 12 characters: the INSERT fails
+    outcomes = intake_register_batch(
+        [_request(org_a.key, "ok-1", _body(1)), bad, _request(org_a.key, "ok-2", _body(3))]
+    )
+    assert _result(outcomes[0]).status == 201
+    assert isinstance(outcomes[1], Exception)
+    assert _result(outcomes[2]).status == 201
+    assert Appeal.objects.count() == 2
+    assert not IdempotencyKey.objects.filter(key="too-long").exists()
+    assert all(not report.problems for report in audit_verify_all())
+    again = intake_register_batch([_request(org_a.key, "after", _body(4))])
+    assert _result(again[0]).status == 201  # the connection is usable afterwards

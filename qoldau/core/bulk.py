@@ -1,0 +1,206 @@
+"""``bulk_insert``: a multi-row INSERT of new model instances for hot write paths (ADR 0009).
+
+``QuerySet.bulk_create`` compiles its statement anew on every call and sends each value of
+each row through its field's ``get_db_prep_save`` (a dozen calls per value): for the API
+intake's group commit that was most of its CPU. Here the statement and a converter per field
+are worked out once per (model, database vendor); plain values (text, numbers, booleans,
+foreign keys) pass as they are. Same rows, same defaults (``auto_now``/``auto_now_add`` via
+``pre_save``), primary keys set from RETURNING.
+
+- PostgreSQL: the rows travel as one JSON document, unpacked by ``json_to_recordset`` into
+  typed columns. The statement is short and the same for any row count, so psycopg converts
+  it once (a long VALUES list is parsed anew on every call, arrays are dumped in Python), and
+  ``json.dumps`` of the rows is C code.
+- SQLite: a multi-row VALUES list, in chunks the database accepts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+_PLAIN = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "BooleanField",
+    }
+)
+_PLAIN_TYPES = (str, int, bool)  # bool is an int; the type is checked per value, not trusted
+
+Convert = Callable[[Any], Any]
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()  # full microseconds and offset
+
+
+class _Plan:
+    __slots__ = ("attnames", "converters", "fields", "pre_save", "recordset", "relations", "sql")
+
+    def __init__(self, model: type[models.Model]) -> None:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.pk]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        self.fields = fields
+        self.attnames = [f.attname for f in fields]
+        # auto_now / auto_now_add: the field's own pre_save sets the moment on the instance.
+        self.pre_save = [f for f in fields if getattr(f, "auto_now", False) or _auto_add(f)]
+        self.relations: list[models.ForeignKey[Any, Any]] = [
+            f for f in fields if isinstance(f, models.ForeignKey)
+        ]
+        head = f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        json_converters = [_json_converter(f) for f in fields]
+        self.recordset = connection.vendor == "postgresql" and all(
+            c is not _UNSUPPORTED for c in json_converters
+        )
+        if self.recordset:
+            types = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+            self.sql = f"{head}SELECT {columns} FROM json_to_recordset(%s::json) AS r({types})"  # noqa: S608 (names from the model)
+            self.converters = json_converters
+        else:
+            self.sql = head + "VALUES "
+            self.converters = [_converter(f) for f in fields]
+
+
+def _auto_add(field: models.Field[Any, Any]) -> bool:
+    return bool(getattr(field, "auto_now_add", False))
+
+
+def _converter(field: models.Field[Any, Any]) -> Convert | None:
+    """None: pass the value as it is (checked per value); else the field's own preparation."""
+    kind = field.get_internal_type()
+    if field.is_relation or kind in _PLAIN:
+        return None
+    if kind == "DateTimeField" and connection.vendor == "sqlite":
+        return connection.ops.adapt_datetimefield_value
+    if kind == "JSONField" and connection.vendor == "sqlite":
+        encoder = getattr(field, "encoder", None)
+        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _unsupported(value: Any) -> Any:  # a marker: this model cannot go as JSON
+    return value
+
+
+_UNSUPPORTED: Convert = _unsupported
+
+
+def _json_converter(field: models.Field[Any, Any]) -> Convert | None:
+    """How a value goes into the JSON document of ``json_to_recordset``."""
+    kind = field.get_internal_type()
+    if field.is_relation or kind in _PLAIN:
+        return None
+    if kind == "DateTimeField":
+        return _iso
+    if kind == "JSONField" and getattr(field, "encoder", None) is None:
+        return lambda value: value  # nested as it is; the column's type reads it back
+    return _UNSUPPORTED
+
+
+_plans: dict[tuple[type[models.Model], str], _Plan] = {}
+
+
+def _plan(model: type[models.Model]) -> _Plan:
+    key = (model, connection.vendor)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = _Plan(model)
+    return plan
+
+
+def bulk_insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, with_ids: bool = True
+) -> None:
+    """INSERT ``objs`` (new instances of one model, no primary key set) with as few statements
+    as the database allows, and set their primary keys. Inside the caller's transaction.
+
+    ``ignore_conflicts``: rows that would break a unique constraint are skipped (ON CONFLICT DO
+    NOTHING, both databases); primary keys are then not set (read the rows back).
+    ``with_ids=False``: the keys are not read back either, so inside ``pipelined()`` the
+    statement does not wait for its answer (the instances keep ``pk`` None)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    plan = _plan(model)
+    rows = [_row(plan, obj) for obj in objs]
+    pk = model._meta.pk
+    assert pk is not None
+    with_ids = with_ids and not ignore_conflicts
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if with_ids:
+        tail += f" RETURNING {connection.ops.quote_name(pk.column)}"
+    with connection.cursor() as cursor:
+        if plan.recordset:
+            names = [f.column for f in plan.fields]
+            document = json.dumps([dict(zip(names, row, strict=True)) for row in rows])
+            cursor.execute(plan.sql + tail, [document])
+            if with_ids:
+                _set_keys(objs, [r[0] for r in cursor.fetchall()])
+            return
+        width = len(plan.fields)
+        batch = max(1, connection.ops.bulk_batch_size(list(plan.fields), objs))
+        one = "(" + ", ".join(["%s"] * width) + ")"
+        for start in range(0, len(objs), batch):
+            chunk = rows[start : start + batch]
+            sql = plan.sql + ", ".join([one] * len(chunk)) + tail
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if with_ids:
+                _set_keys(objs[start : start + batch], [r[0] for r in cursor.fetchall()])
+
+
+def _row(plan: _Plan, obj: models.Model) -> list[Any]:
+    for field in plan.pre_save:
+        field.pre_save(obj, add=True)
+    values = obj.__dict__
+    for relation in plan.relations:
+        # A related object assigned before it had its key (as bulk_create checks too).
+        if values[relation.attname] is None and relation.is_cached(obj):
+            related = relation.get_cached_value(obj)
+            if related is not None:
+                values[relation.attname] = related.pk
+    row: list[Any] = []
+    for field, attname, convert in zip(plan.fields, plan.attnames, plan.converters, strict=True):
+        value = values[attname]
+        if convert is not None:
+            value = convert(value)
+        elif value is not None and not isinstance(value, _PLAIN_TYPES):
+            value = field.to_python(value)  # a lazy translation, a number as text …
+            if not plan.recordset:
+                value = field.get_db_prep_save(value, connection)
+        row.append(value)
+    return row
+
+
+def pipelined() -> contextlib.AbstractContextManager[Any]:
+    """PostgreSQL: psycopg's pipeline mode, so statements whose answer nobody reads (INSERTs
+    without RETURNING, UPDATEs) go out without a round trip each; the next read, or the
+    commit, waits for all of them at once. An error of such a statement surfaces there and
+    fails the transaction as a whole. SQLite (in-process, no round trips): nothing."""
+    if connection.vendor != "postgresql":
+        return contextlib.nullcontext()
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    pipeline: contextlib.AbstractContextManager[Any] = raw.pipeline()
+    return pipeline
+
+
+def _set_keys(objs: Sequence[models.Model], ids: list[Any]) -> None:
+    for obj, new_id in zip(objs, ids, strict=True):
+        obj.pk = new_id
+        obj._state.adding = False
+        obj._state.db = connection.alias

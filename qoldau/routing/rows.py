@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
@@ -23,6 +23,7 @@ from qoldau.routing.enums import Presence, ReservationState, TaskState, WorkChan
 from qoldau.routing.models import Operator, Reservation, Task
 
 OPEN = (ReservationState.PENDING, ReservationState.ACCEPTED)
+ModelT = TypeVar("ModelT", Task, Operator, Reservation)
 ENDED = (TaskState.COMPLETED, TaskState.CANCELED)
 
 
@@ -103,6 +104,40 @@ _DATETIME_COLUMNS = frozenset({"presence_since", "idle_since", "wrap_up_until"})
 _OPERATOR_SELECT = ", ".join(f"o.{name}" for name in _OPERATOR_COLUMNS)
 
 
+def _loaded(instance: ModelT) -> ModelT:
+    """Mark a model built from a row this module read or wrote as stored (so a later save()
+    updates instead of inserting)."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def _reservation(
+    reservation_id: int,
+    task: Task,
+    operator_id: int,
+    *,
+    state: str,
+    step: int,
+    offered_at: dt.datetime,
+    expires_at: dt.datetime,
+    responded_at: dt.datetime | None = None,
+) -> Reservation:
+    return _loaded(
+        Reservation(
+            id=reservation_id,
+            task=task,
+            operator_id=operator_id,
+            channel=task.channel,
+            state=state,
+            step=step,
+            offered_at=offered_at,
+            expires_at=expires_at,
+            responded_at=responded_at,
+        )
+    )
+
+
 # --- tasks --------------------------------------------------------------------------------------
 
 
@@ -162,18 +197,15 @@ def task_insert_offered(
         operator_release(operator_id, WorkChannel.VOICE)
         return None, None, False
     task = _stored(draft, task_id, TaskState.RESERVED, 1)
-    reservation = Reservation(
-        id=reservation_id,
-        task=task,
-        operator_id=operator_id,
-        channel=task.channel,
+    reservation = _reservation(
+        reservation_id,
+        task,
+        operator_id,
         state=ReservationState.PENDING,
         step=task.step,
         offered_at=draft.created_at,
         expires_at=expires_at,
     )
-    reservation._state.adding = False
-    reservation._state.db = connection.alias
     return task, reservation, True
 
 
@@ -196,9 +228,7 @@ def _stored(draft: Task, task_id: int, state: str, offers: int) -> Task:
     draft.pk = task_id
     draft.state = state
     draft.offers = offers
-    draft._state.adding = False
-    draft._state.db = connection.alias
-    return draft
+    return _loaded(draft)
 
 
 def task_take(task_id: int) -> bool:
@@ -255,9 +285,7 @@ def task_of(row: Sequence[Any]) -> Task:
     if isinstance(values["attributes"], str | bytes):
         values["attributes"] = json.loads(values["attributes"])
     task = Task(**values)
-    task._state.adding = False
-    task._state.db = connection.alias
-    return task
+    return _loaded(task)
 
 
 def task_end(*, channel: str, ref: str, state: str, now: dt.datetime) -> Task | None:
@@ -410,9 +438,7 @@ def operator_of(row: Sequence[Any]) -> Operator:
         for name, value in zip(_OPERATOR_COLUMNS, row, strict=True)
     }
     operator = Operator(**values)
-    operator._state.adding = False
-    operator._state.db = connection.alias
-    return operator
+    return _loaded(operator)
 
 
 def operator_write(operator: Operator, fields: Sequence[str]) -> None:
@@ -486,20 +512,16 @@ def reservation_insert(
     )
     if row is None:
         return None
-    reservation = Reservation(
-        id=row[0],
-        task=task,
-        operator_id=operator_id,
-        channel=task.channel,
+    return _reservation(
+        row[0],
+        task,
+        operator_id,
         state=state,
         step=step,
         offered_at=offered_at,
         expires_at=expires_at,
         responded_at=responded_at,
     )
-    reservation._state.adding = False
-    reservation._state.db = connection.alias
-    return reservation
 
 
 def reservation_close(reservation_id: int, state: str, now: dt.datetime) -> None:
@@ -579,16 +601,12 @@ def offer_make(
         if claimed:
             operator_release(operator_id, task.channel)
         return None
-    reservation = Reservation(
-        id=reservation_id,
-        task=task,
-        operator_id=operator_id,
-        channel=task.channel,
+    return _reservation(
+        reservation_id,
+        task,
+        operator_id,
         state=ReservationState.PENDING,
         step=step,
         offered_at=offered_at,
         expires_at=expires_at,
     )
-    reservation._state.adding = False
-    reservation._state.db = connection.alias
-    return reservation

@@ -441,16 +441,21 @@ def operator_of(row: Sequence[Any]) -> Operator:
     return _loaded(operator)
 
 
-def operator_write(operator: Operator, fields: Sequence[str]) -> None:
-    """Save the named fields of an operator whose row this transaction holds."""
-    if not fields:
-        return
+def _operator_update(operator: Operator, fields: Sequence[str]) -> tuple[str, list[Any]]:
+    """``UPDATE routing_operator SET …`` of the named fields, and its parameters."""
     values = [
         stamp(getattr(operator, name)) if name in _DATETIME_COLUMNS else getattr(operator, name)
         for name in fields
     ]
     assignments = ", ".join(f"{name} = %s" for name in fields)
-    _run(f"UPDATE routing_operator SET {assignments} WHERE id = %s", [*values, operator.pk])  # noqa: S608 (model field names)
+    sql = f"UPDATE routing_operator SET {assignments} WHERE id = %s"  # noqa: S608 (model field names)
+    return sql, [*values, operator.pk]
+
+
+def operator_write(operator: Operator, fields: Sequence[str]) -> None:
+    """Save the named fields of an operator whose row this transaction holds."""
+    if fields:
+        _run(*_operator_update(operator, fields))
 
 
 def presence_save(
@@ -467,16 +472,12 @@ def presence_save(
             [operator.pk, *change],
         )
         return
-    values = [
-        stamp(getattr(operator, name)) if name in _DATETIME_COLUMNS else getattr(operator, name)
-        for name in fields
-    ]
-    assignments = ", ".join(f"{name} = %s" for name in fields)
+    update, params = _operator_update(operator, fields)
     _run(
-        f"WITH saved AS (UPDATE routing_operator SET {assignments} WHERE id = %s RETURNING id) "  # noqa: S608 (model field names)
+        f"WITH saved AS ({update} RETURNING id) "  # noqa: S608 (model field names)
         "INSERT INTO routing_presencechange (operator_id, at, before, after, reason) "
         "SELECT saved.id, %s, %s, %s, %s FROM saved",
-        [*values, operator.pk, *change],
+        [*params, *change],
     )
 
 

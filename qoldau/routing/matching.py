@@ -1,11 +1,10 @@
-"""Who may take a task at a queue step: the query the router runs and the same test in Python.
+"""Who may take a task at a queue step: the two queries the router runs.
 
-The database query ``candidates`` serves the task-centric path (a task arrives: find the
-longest-idle eligible operator); ``waiting_tasks`` serves the operator-centric path (an operator
-frees up: find the first waiting task they may take) in one query whatever the length of the
-queue; ``eligible`` is the same test for one operator and one task in Python.
+``candidate_ids`` serves the task-centric path (a task arrives: find the longest-idle eligible
+operator); ``first_waiting`` serves the operator-centric path (an operator frees up: find the
+first waiting task they may take) in one query whatever the length of the queue. Both lock the
+row they return and skip rows other transactions hold.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence

@@ -5,6 +5,7 @@ operator); ``first_waiting`` serves the operator-centric path (an operator frees
 first waiting task they may take) in one query whatever the length of the queue. Both lock the
 row they return and skip rows other transactions hold.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence

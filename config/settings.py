@@ -111,8 +111,6 @@ MIDDLEWARE = [
     "qoldau.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # API-key intakes answer here, without the middleware below (ADR 0009).
-    "qoldau.appeals.api_lean.ApiIntakeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

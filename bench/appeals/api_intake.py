@@ -8,8 +8,12 @@ Beside it, in the same run, ``pgbench`` inserting rows shaped like an appeal int
 with the same client count (the ceiling); on PostgreSQL with ``synchronous_commit=on``. Also the
 app on SQLite.
 
-    .venv/bin/python -m bench.appeals.api_intake [--clients 8] [--seconds 20] [--markdown]
+    .venv/bin/python -m bench.appeals.api_intake [--clients 64] [--rounds 3] [--markdown]
     .venv/bin/python -m bench.appeals.api_intake --load python --requests 2000  # http.client
+
+Each database gets ``--rounds`` measured runs of wrk against the same server after a warm-up;
+the table shows every round and the summary its median. The CPU each side spent per intake
+(the web server's processes, PostgreSQL's backends) is read from ``/proc`` around each round.
 """
 
 from __future__ import annotations
@@ -208,6 +212,53 @@ def drive_wrk(port: int, key: str, clients: int, seconds: int, seed: int) -> dic
     }
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of ``pids`` (gone processes count as 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its descendants."""
+    found = [root]
+    for pid in found:
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        with contextlib.suppress(OSError):
+            found.extend(int(c) for c in children.read_text().split())
+    return found
+
+
+def _backends(database: str) -> list[int]:
+    """PostgreSQL's backend processes serving ``database`` (the app's connections)."""
+    with psycopg.connect(POSTGRES_DSN, dbname="postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def measured(
+    port: int, key: str, args: argparse.Namespace, server_pid: int, database: str
+) -> dict[str, Any]:
+    """One measured run of wrk, with the CPU the web server and PostgreSQL spent on it."""
+    web = _tree(server_pid)
+    pg = _backends(database) if database else []
+    before = (_cpu_seconds(web), _cpu_seconds(pg))
+    result = drive_wrk(port, key, args.clients, args.seconds, seed=random.randrange(10**6))
+    pg = sorted(set(pg) | set(_backends(database))) if database else []
+    after = (_cpu_seconds(web), _cpu_seconds(pg))
+    answered = max(1, result["sent"])
+    result["web_cpu_ms"] = (after[0] - before[0]) * 1000 / answered
+    result["pg_cpu_ms"] = (after[1] - before[1]) * 1000 / answered if database else None
+    return result
+
+
 def gunicorn(
     env: dict[str, str], port: int, workers: int, threads: int
 ) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
@@ -240,16 +291,23 @@ def app_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             serving = gunicorn(env, port, args.workers, args.threads)
         else:
             serving = granian(env, port, args.workers, args.threads)
-        with serving:
-            log(f"{kind}: warm-up")
+        database = env["DATABASE_URL"].rsplit("/", 1)[1] if kind == "postgres" else ""
+        rounds: list[dict[str, Any]] = []
+        with serving as process:
+            log(f"{kind}: warm-up ({args.warmup} s)")
             if args.load == "wrk":
-                drive_wrk(port, key, clients, 3, seed=1)
-                log(f"{kind}: {args.seconds} s of intakes over {clients} connections (wrk)")
-                result = drive_wrk(port, key, clients, args.seconds, seed=1414)
+                # Twice: wrk's connections may all land on one worker, leaving the other cold.
+                drive_wrk(port, key, clients, max(1, args.warmup // 2), seed=1)
+                drive_wrk(port, key, clients, max(1, args.warmup - args.warmup // 2), seed=2)
+                for number in range(args.rounds):
+                    log(f"{kind}: round {number + 1}: {args.seconds} s over {clients} connections")
+                    rounds.append(measured(port, key, args, process.pid, database))
             else:
                 drive(port, key, clients, clients * 10, seed=1)
                 log(f"{kind}: {requests} intakes over {clients} clients (http.client)")
-                result = drive(port, key, clients, requests, seed=1414)
+                rounds.append(drive(port, key, clients, requests, seed=1414))
+        result = sorted(rounds, key=lambda r: r["rps"])[len(rounds) // 2]  # the median round
+        result["rounds"] = rounds
         count = json.loads(run([PYTHON, "-c", _COUNT], env, timeout=120).stdout.splitlines()[-1])
         result.update(count)
         result["duplicates"] = count["appeals"] - count["distinct"]
@@ -288,6 +346,10 @@ def pgbench(database: str, clients: int, seconds: int = 15) -> dict[str, float]:
     }
 
 
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
 def _number(pattern: str, text: str) -> float:
     found = re.search(pattern, text)
     if found is None:
@@ -297,14 +359,18 @@ def _number(pattern: str, text: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--server", choices=["granian", "gunicorn", "runserver"], default="granian")
     parser.add_argument("--workers", type=int, default=2, help="web worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="Python threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=32, help="Python threads per worker (≥ clients/workers)"
+    )
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk")
     parser.add_argument("--seconds", type=int, default=20, help="length of a wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="measured wrk runs per database")
+    parser.add_argument("--warmup", type=int, default=6, help="seconds of wrk before measuring")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     results = {"postgres": app_run("postgres", args)}
@@ -318,23 +384,23 @@ def main() -> None:
     rows: list[list[object]] = []
     pg = results["postgres"]["pgbench"]
     for kind, r in results.items():
-        ratio = f"{r['rps'] / pg['tps'] * 100:.1f}%" if kind == "postgres" else "—"
-        rows.append(
-            [
-                f"app: {served} + API key, {kind} ({args.load})",
-                args.clients,
-                r["sent"],
-                r["retried"],
-                r["replayed"],
-                f"{r['rps']:.0f}",
-                f"{r['p50']:.1f}",
-                f"{r['p99']:.1f}",
-                r["appeals"],
-                r["duplicates"],
-                r["errors"],
-                ratio,
-            ]
-        )
+        for number, rnd in enumerate(r["rounds"], start=1):
+            rows.append(
+                [
+                    f"app: {served} + API key, {kind} ({args.load}), round {number}",
+                    args.clients,
+                    rnd["sent"],
+                    rnd["retried"],
+                    rnd["replayed"],
+                    f"{rnd['rps']:.0f}",
+                    f"{rnd['p50']:.1f}",
+                    f"{rnd['p99']:.1f}",
+                    _ms(rnd.get("web_cpu_ms")),
+                    _ms(rnd.get("pg_cpu_ms")),
+                    rnd["errors"],
+                    f"{rnd['rps'] / pg['tps'] * 100:.1f}%" if kind == "postgres" else "—",
+                ]
+            )
     rows.append(
         [
             "pgbench: INSERT of an appeal-shaped row",
@@ -352,10 +418,14 @@ def main() -> None:
         ]
     )
     headers = ["what", "clients", "requests", "retried", "replayed", "req/s", "p50 ms"]
-    headers += ["p99 ms", "appeals", "duplicates", "errors", "of pgbench"]
+    headers += ["p99 ms", "web CPU ms/req", "PostgreSQL CPU ms/req", "errors", "of pgbench"]
     print(markdown(headers, rows) if args.markdown else json.dumps(results, indent=1))
     print(f"synchronous_commit (app's connection): {results['postgres']['synchronous_commit']}")
     for kind, r in results.items():
+        print(
+            f"{kind}: median round {r['rps']:.0f} intakes/s, p99 {r['p99']:.1f} ms; "
+            f"{r['appeals']} appeals in all"
+        )
         print(f"duplicate appeals, {kind}: {r['duplicates']}")
         print(
             f"{kind}: audit chain problems {r['audit_problems']}, acknowledgements queued "

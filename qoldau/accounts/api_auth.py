@@ -26,7 +26,18 @@ class ApiKeyAuth(APIKeyHeader):
         return self.authenticate(request, request.headers.get(self.param_name))
 
 
-api_auth = [ApiKeyAuth(), SessionAuth()]
+class CookieSessionAuth(SessionAuth):
+    """A signed-in person's session, with its CSRF check. A request without a session cookie
+    has no session to forge, so it is not checked: a client whose API key is wrong or missing
+    hears 401, not "CSRF check Failed"."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
+api_auth = [ApiKeyAuth(), CookieSessionAuth()]
 
 
 def actor_of(request: HttpRequest) -> Any:

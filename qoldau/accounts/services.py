@@ -143,10 +143,14 @@ def api_key_revoke(*, key_id: int, actor: Any) -> ApiKey:
 # A busy integration sends hundreds of requests a second with the same key: the key found for a
 # raw key is kept in this process for a few seconds (ACCOUNTS_API_KEY_CACHE_SECONDS, default 5,
 # 0 turns it off). Entries are indexed by the SHA-256 of the raw key, never the key itself, and
-# only successful look-ups are kept. A revocation takes effect at once in the process that made
-# it and within that many seconds in every other one.
+# only successful look-ups are kept. When an entry expires, one thread looks the key up again
+# while the others go on with the entry for at most as long again (without this, every thread
+# of a busy process missed at once and opened a database connection of its own: a stall of a
+# second and more). A revocation takes effect at once in the process that made it and within
+# twice that many seconds in every other one.
 _key_cache: dict[str, tuple[float, ApiKey]] = {}
 _key_cache_lock = threading.Lock()
+_key_refresh_lock = threading.Lock()
 _KEY_CACHE_MAX = 1000
 
 
@@ -168,16 +172,43 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     ttl = _key_cache_seconds()
     if ttl > 0:
         cached = _key_cache.get(digest)
-        if cached is not None and time.monotonic() < cached[0]:
-            _touch(cached[1])
-            return copy.copy(cached[1])  # callers may change their instance; the cache's stays
+        if cached is not None:
+            expires, found = cached
+            now = time.monotonic()
+            if now < expires or (now < expires + ttl and not _key_refresh_lock.acquire(False)):
+                _touch(found)
+                return _clone(found)  # callers may change their instance; the cache's stays
+            if now < expires + ttl:  # this thread holds the refresh lock: look it up again
+                try:
+                    return _key_lookup_and_keep(raw_key, digest, ttl)
+                finally:
+                    _key_refresh_lock.release()
+    return _key_lookup_and_keep(raw_key, digest, ttl)
+
+
+def _key_lookup_and_keep(raw_key: str, digest: str, ttl: float) -> ApiKey | None:
     key = _api_key_lookup(raw_key, digest)
     if key is not None and ttl > 0:
         with _key_cache_lock:
             if len(_key_cache) >= _KEY_CACHE_MAX:
                 _key_cache.clear()
-            _key_cache[digest] = (time.monotonic() + ttl, copy.copy(key))
+            _key_cache[digest] = (time.monotonic() + ttl, _clone(key))
+    elif key is None:
+        with _key_cache_lock:
+            _key_cache.pop(digest, None)  # revoked meanwhile: no grace for it any more
     return key
+
+
+def _clone(key: ApiKey) -> ApiKey:
+    """A shallow copy of ``key`` with its own state, as ``copy.copy`` makes one through the
+    model's pickling hooks (``Model.__getstate__``) but without the pickling round trip, which
+    cost the API intake more than the key check itself."""
+    clone = ApiKey.__new__(ApiKey)
+    state = key.__dict__.copy()
+    state["_state"] = copy.copy(key._state)
+    state["_state"].fields_cache = key._state.fields_cache.copy()
+    clone.__dict__.update(state)
+    return clone
 
 
 def _api_key_lookup(raw_key: str, digest: str) -> ApiKey | None:

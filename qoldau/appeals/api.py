@@ -77,7 +77,7 @@ class ErrorOut(Schema):
 
 
 @functools.cache
-def _status_label(status: str, language: str) -> str:
+def status_label(status: str, language: str) -> str:
     """A status's label in ``language``; cached (``get_status_display`` hashes every lazy label
     of the choices on each call, which cost the intake more than the rest of its response)."""
     with translation.override(language):
@@ -89,7 +89,7 @@ def appeal_as_json(appeal: Appeal, *, with_events: bool = False) -> dict[str, An
     body: dict[str, Any] = {
         "number": appeal.number,
         "status": appeal.status,
-        "status_label": _status_label(appeal.status, translation.get_language() or ""),
+        "status_label": status_label(appeal.status, translation.get_language() or ""),
         "channel": appeal.channel,
         "category": appeal.category,
         "language": appeal.language,

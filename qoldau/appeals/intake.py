@@ -36,13 +36,20 @@ from django.utils.translation import gettext_lazy as _
 
 from qoldau.appeals.deadlines import reply_rule_code
 from qoldau.appeals.inputs import AppealInput, clean_appeal_input
-from qoldau.appeals.models import Appeal, AppealEvent, IdempotencyKey
-from qoldau.appeals.notify import NotificationDraft, notification_queue_many
-from qoldau.appeals.numbering import next_numbers
+from qoldau.appeals.intake_write import (
+    Claim,
+    FreshRows,
+    Response,
+    claim_keys,
+    new_appeal,
+    write_fresh,
+)
+from qoldau.appeals.models import Appeal, IdempotencyKey
+from qoldau.appeals.notify import NotificationDraft, notification_new_rows
+from qoldau.appeals.numbering import number_sequence
 from qoldau.appeals.services import _label, _user, attachment_add
-from qoldau.audit.services import AuditEntry, audit_record_many
+from qoldau.audit.services import AuditEntry
 from qoldau.core import clock
-from qoldau.core.bulk import bulk_insert, pipelined
 from qoldau.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from qoldau.core.logging import request_id_var
 from qoldau.core.writer_turn import writer_turn
@@ -178,48 +185,37 @@ def _reset_if_broken() -> None:
 
 def _register(requests: Sequence[IntakeRequest]) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(requests)
-    # In a pipeline: of the batch's dozen statements only five wait for an answer (ADR 0009).
-    # It ends (and waits for the rest) before the commit: psycopg refuses Django's autocommit
-    # switch while a pipeline still has answers pending.
-    with writer_turn(), transaction.atomic(durable=True), pipelined():
+    year = clock.local_date().year
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        number_sequence(year)  # made, if ever, in its own transaction (see its docstring)
+    with writer_turn(), transaction.atomic(durable=True):
         now = clock.now()
+        year = clock.local_date(now).year
         leaders: dict[tuple[str, str], int] = {}
         for index, request in enumerate(requests):
             leaders.setdefault((request.client, request.key), index)
-        pairs = sorted(leaders)  # one order of key inserts in every batch: no deadlock
-        bulk_insert(
-            [
-                IdempotencyKey(
-                    client=client,
-                    key=key,
-                    request_hash=requests[leaders[(client, key)]].fingerprint,
-                    status_code=0,
-                    created_at=now,
-                )
-                for client, key in pairs
-            ],
-            ignore_conflicts=True,  # a committed or concurrent twin: read below, then replayed
+        claims, stored = claim_keys(
+            [(c, k, requests[i].fingerprint) for (c, k), i in leaders.items()], now=now, year=year
         )
-        rows = _keys_read(pairs)
-        # status 0 is only ever seen by the transaction that inserted the row (it is set to the
-        # response's status before commit): those keys are this batch's to register.
-        fresh = [
-            index
-            for index, request in enumerate(requests)
-            if leaders[(request.client, request.key)] == index
-            and rows[(request.client, request.key)].status_code == 0
-        ]
+        fresh = [i for pair, i in leaders.items() if pair in claims]
         bodies = _register_fresh(
             [requests[i] for i in fresh],
-            [rows[(requests[i].client, requests[i].key)] for i in fresh],
+            [claims[(requests[i].client, requests[i].key)] for i in fresh],
             now=now,
         )
-        for index, body in zip(fresh, bodies, strict=True):
-            outcomes[index] = IntakeResult(201, body, False)
+        registered = dict(zip(fresh, bodies, strict=True))
         for index, request in enumerate(requests):
-            if outcomes[index] is not None:
+            pair = (request.client, request.key)
+            leader = leaders[pair]
+            if pair in claims:  # this batch registers it: the first request, or its twin
+                if index == leader:
+                    outcomes[index] = IntakeResult(201, registered[index], False)
+                elif requests[leader].fingerprint != request.fingerprint:
+                    outcomes[index] = _reused(request.key)
+                else:
+                    outcomes[index] = IntakeResult(201, registered[leader], True)
                 continue
-            row = rows[(request.client, request.key)]
+            row = stored[pair]
             if row.request_hash != request.fingerprint:
                 outcomes[index] = _reused(request.key)
             else:
@@ -227,46 +223,11 @@ def _register(requests: Sequence[IntakeRequest]) -> list[Outcome]:
     return [o for o in outcomes if o is not None]
 
 
-@dataclass
-class _KeyRow:
-    """An idempotency key's row as the batch needs it (read with one plain SELECT: the ORM's
-    query building and model instances cost more than the statement)."""
-
-    pk: int
-    client: str
-    key: str
-    request_hash: str
-    status_code: int
-    raw_response: Any
-    appeal_id: int | None = None
-
-    @property
-    def response(self) -> dict[str, Any]:
-        raw = self.raw_response
-        parsed: dict[str, Any] = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
-        return parsed
-
-
-def _keys_read(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], _KeyRow]:
-    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
-    clients = sorted({c for c, _k in pairs})
-    keys = sorted({k for _c, k in pairs})
-    sql = (
-        'SELECT "id", "client", "key", "request_hash", "status_code", "response" '  # noqa: S608 (names from the model)
-        f'FROM {table} WHERE "client" IN ({", ".join(["%s"] * len(clients))}) '
-        f'AND "key" IN ({", ".join(["%s"] * len(keys))})'
-    )
-    wanted = set(pairs)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*clients, *keys])
-        rows = [_KeyRow(*row) for row in cursor.fetchall()]
-    return {(r.client, r.key): r for r in rows if (r.client, r.key) in wanted}
-
-
 def _deadline(channel: str, received_at: Any) -> Due | None:
+    """The reply deadline; call in English (the citation is stored once, in English, and shown
+    per reader through the rule id)."""
     try:
-        with translation.override("en"):  # stored once; shown per reader via the rule id
-            return policy_due_cached(reply_rule_code(channel), received_at)
+        return policy_due_cached(reply_rule_code(channel), received_at)
     except NotFound:
         # A missing rule is a configuration error; the appeal is still registered (never
         # lost), without a deadline, and the gap is logged and kept in its history.
@@ -275,80 +236,107 @@ def _deadline(channel: str, received_at: Any) -> Due | None:
 
 
 def _register_fresh(
-    requests: list[IntakeRequest], keys: list[_KeyRow], *, now: Any
+    requests: list[IntakeRequest], claims: list[Claim], *, now: Any
 ) -> list[dict[str, Any]]:
-    """The appeals of ``requests``, with numbers, deadlines, events, audit records and
-    acknowledgements, in multi-row statements; the stored (and returned) response bodies."""
+    """The appeals of ``requests`` with their claimed ids and numbers, deadlines, events, audit
+    records and acknowledgements, written by ``write_fresh``; the stored (and returned)
+    response bodies."""
     if not requests:
         return []
-    dues: list[Due | None] = []
-    appeals: list[Appeal] = []
-    for request in requests:
-        cleaned = request.cleaned
-        received_at = cleaned.received_at or now
-        due = _deadline(cleaned.channel, received_at)
-        dues.append(due)
-        service = cleaned.service
-        appeals.append(
-            Appeal(
-                channel=cleaned.channel,
-                line=cleaned.line,
-                received_at=received_at,
-                registered_at=now,
-                registered_by=_user(request.actor),
-                applicant_name=cleaned.applicant_name,
-                applicant_iin_bin=cleaned.applicant_iin_bin,
-                applicant_phone=cleaned.applicant_phone,
-                applicant_email=cleaned.applicant_email,
-                region=cleaned.region,
-                language=cleaned.language,
-                service=service,
-                organisation=service.owner if service is not None else cleaned.complaint_body,
-                category=cleaned.category,
-                subject=cleaned.subject,
-                content=cleaned.content,
-                complaint_type=cleaned.complaint_type,
-                non_compliance=cleaned.non_compliance,
-                complaint_body=cleaned.complaint_body,
-                official_name=cleaned.official_name,
-                motives=cleaned.motives,
-                demands=cleaned.demands,
-                due_at=due.due if due else None,
-                due_rule_id=due.rule_id if due else None,
-                due_citation=str(due.citation) if due else "",
-            )
-        )
-    # On SQLite the counter is taken here (PostgreSQL: a sequence, no lock; ADR 0007).
-    numbers = next_numbers(clock.local_date(now).year, len(appeals))
-    for appeal, number in zip(appeals, numbers, strict=True):
-        appeal.number = number
-    bulk_insert(appeals)
-    events: list[AppealEvent] = []
+    rows = FreshRows(now=now)
     acknowledgements: list[NotificationDraft] = []
-    for request, appeal, due in zip(requests, appeals, dues, strict=True):
+    bodies: list[dict[str, Any]] = []
+    with translation.override("en"):
+        dues = [_deadline(r.cleaned.channel, r.cleaned.received_at or now) for r in requests]
+    with translation.override(translation.get_language()):
+        _rows_of_fresh(requests, claims, dues, rows, acknowledgements, bodies, now=now)
+    rows.notifications, rows.outbox = notification_new_rows(acknowledgements)
+    write_fresh(rows)
+    for request, appeal in zip(requests, rows.appeals, strict=True):
         for upload in request.cleaned.attachments:
             attachment_add(appeal=appeal, upload=upload)
-        events.append(
-            AppealEvent(
-                appeal=appeal,
-                at=now,
-                code="registered",
-                params={"channel": appeal.channel, "due": due.due.isoformat() if due else ""},
-                actor=_user(request.actor),
-                actor_label=_label(request.actor),
-                public=True,
-            )
+    return bodies
+
+
+def _rows_of_fresh(
+    requests: list[IntakeRequest],
+    claims: list[Claim],
+    dues: list[Due | None],
+    rows: FreshRows,
+    acknowledgements: list[NotificationDraft],
+    bodies: list[dict[str, Any]],
+    *,
+    now: Any,
+) -> None:
+    """Build the rows of ``requests`` into ``rows``, their acknowledgements and the response
+    bodies (each rendered in its request's language)."""
+    for request, claim, due in zip(requests, claims, dues, strict=True):
+        cleaned = request.cleaned
+        received_at = cleaned.received_at or now
+        service = cleaned.service
+        user = _user(request.actor)
+        label = _label(request.actor)
+        complaint_body = cleaned.complaint_body
+        appeal = new_appeal(
+            {
+                "id": claim.appeal_id,
+                "number": claim.number,
+                "channel": cleaned.channel,
+                "line_id": cleaned.line.pk if cleaned.line else None,
+                "received_at": received_at,
+                "registered_at": now,
+                "registered_by_id": user.pk if user is not None else None,
+                "applicant_name": cleaned.applicant_name,
+                "applicant_iin_bin": cleaned.applicant_iin_bin,
+                "applicant_phone": cleaned.applicant_phone,
+                "applicant_email": cleaned.applicant_email,
+                "region_id": cleaned.region.pk if cleaned.region else None,
+                "language": cleaned.language,
+                "service_id": service.pk if service else None,
+                "organisation_id": service.owner_id
+                if service
+                else getattr(complaint_body, "pk", None),
+                "category": cleaned.category,
+                "subject": cleaned.subject,
+                "content": cleaned.content,
+                "complaint_type": cleaned.complaint_type,
+                "non_compliance": cleaned.non_compliance,
+                "complaint_body_id": complaint_body.pk if complaint_body else None,
+                "official_name": cleaned.official_name,
+                "motives": cleaned.motives,
+                "demands": cleaned.demands,
+                "due_at": due.due if due else None,
+                "due_rule_id": due.rule_id if due else None,
+                "due_citation": str(due.citation) if due else "",
+            },
+            related={"service": service, "line": cleaned.line, "region": cleaned.region},
+        )
+        if request.language != translation.get_language():
+            translation.activate(request.language)  # the batch's own thread: restored below
+        body = request.render(appeal)
+        bodies.append(body)
+        rows.appeals.append(appeal)
+        rows.events.append(
+            {
+                "appeal_id": appeal.pk,
+                "at": now,
+                "code": "registered",
+                "params": {"channel": appeal.channel, "due": due.due.isoformat() if due else ""},
+                "actor_id": user.pk if user is not None else None,
+                "actor_label": label,
+                "public": True,
+            }
         )
         if due is None:
-            events.append(
-                AppealEvent(
-                    appeal=appeal,
-                    at=now,
-                    code="no_deadline_rule",
-                    params={},
-                    actor_label=_label(None),
-                    public=False,
-                )
+            rows.events.append(
+                {
+                    "appeal_id": appeal.pk,
+                    "at": now,
+                    "code": "no_deadline_rule",
+                    "params": {},
+                    "actor_label": _label(None),
+                    "public": False,
+                }
             )
         if appeal.applicant_email:
             local_due = appeal.due_at.astimezone(clock.local_zone()) if appeal.due_at else None
@@ -362,20 +350,17 @@ def _register_fresh(
                     params={"due": f"{local_due:%d.%m.%Y %H:%M}" if local_due else ""},
                 )
             )
-    bulk_insert(events, with_ids=False)
-    notification_queue_many(acknowledgements, new_appeals=True, with_ids=False)
-    bodies: list[dict[str, Any]] = []
-    for request, appeal, key in zip(requests, appeals, keys, strict=True):
-        with translation.override(request.language):
-            body = request.render(appeal)
-        bodies.append(body)
-        key.status_code = 201
-        key.raw_response = body
-        key.appeal_id = appeal.pk
-    _store_responses(keys)
-    # The audit chain's head last: it is the lock every audited write in the system shares.
-    audit_record_many(
-        [
+        rows.responses.append(
+            Response(
+                key_id=claim.key_id,
+                client=request.client,
+                key=request.key,
+                request_hash=request.fingerprint,
+                body=body,
+                appeal_id=claim.appeal_id,
+            )
+        )
+        rows.audit.append(
             AuditEntry(
                 actor=request.actor,
                 action="appeals.register",
@@ -383,27 +368,7 @@ def _register_fresh(
                 changes={"number": appeal.number, "channel": appeal.channel},
                 request_id=request.request_id,
             )
-            for request, appeal in zip(requests, appeals, strict=True)
-        ],
-        with_ids=False,
-    )
-    return bodies
-
-
-def _store_responses(keys: list[_KeyRow]) -> None:
-    """The keys' responses, one parametrised UPDATE per row sent as one batch (``bulk_update``
-    builds a CASE per column and row, which costs more CPU than the whole insert)."""
-    table = IdempotencyKey._meta.db_table
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    sql = (
-        f'UPDATE "{table}" SET "status_code" = %s, "response" = %s{cast}, "appeal_id" = %s '  # noqa: S608 (names from the model)
-        'WHERE "id" = %s'
-    )
-    rows = [
-        (k.status_code, json.dumps(k.response, ensure_ascii=False), k.appeal_id, k.pk) for k in keys
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        )
 
 
 # --- the group committer -----------------------------------------------------------------------
@@ -522,3 +487,17 @@ def _submit(request: IntakeRequest) -> Outcome:
         return intake_register_batch([request])[0]
     timeout = float(getattr(settings, "APPEALS_INTAKE_WAIT_SECONDS", 60))
     return group_committer().submit(request, timeout)
+
+
+def intake_warm_up() -> None:
+    """Fill the caches a first intake would fill while its client waits: the status labels and
+    acknowledgement texts of every language, the reply deadline in force today."""
+    from qoldau.appeals.api import status_label
+    from qoldau.appeals.enums import Channel, Status
+    from qoldau.appeals.notify import notification_templates
+
+    for code, _name in settings.LANGUAGES:
+        status_label(Status.REGISTERED, code)
+        notification_templates(code)
+    with translation.override("en"):
+        _deadline(Channel.API, clock.now())

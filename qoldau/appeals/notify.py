@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 
 from qoldau.appeals.models import Appeal, Notification
 from qoldau.core import clock
-from qoldau.core.bulk import bulk_insert
-from qoldau.core.outbox import OutboxDraft, outbox_enqueue, outbox_enqueue_many
+from qoldau.core.outbox import OutboxDraft, outbox_enqueue, outbox_new_rows
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def notification_queue(
 
 @dataclass(frozen=True)
 class NotificationDraft:
-    """One message for ``notification_queue_many`` (the arguments of ``notification_queue``)."""
+    """One message for ``notification_new_rows`` (the arguments of ``notification_queue``)."""
 
     appeal: Appeal
     code: str
@@ -85,45 +84,25 @@ class NotificationDraft:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def notification_queue_many(
-    drafts: list[NotificationDraft], *, new_appeals: bool = False, with_ids: bool = True
-) -> list[Notification]:
-    """``notification_queue`` for several messages (a group commit's acknowledgements): one
-    SELECT, one multi-row INSERT into the outbox, one into the notifications. A message whose
-    (appeal, code, suffix) was already kept is not queued again; ``new_appeals`` (the appeals
-    were created in this transaction, so nothing of theirs is kept yet) skips both look-ups;
-    ``with_ids=False`` then leaves the new rows' primary keys unread (a group commit's
-    pipeline need not wait for them)."""
-    drafts = [d for d in drafts if d.recipient]
-    if not drafts:
-        return []
-    keys = [f"appeal:{d.appeal.pk}:{d.code}:{d.key_suffix}" for d in drafts]
-    known: set[str] = (
-        set()
-        if new_appeals
-        else set(
-            Notification.objects.filter(outbox_key__in=keys).values_list("outbox_key", flat=True)
-        )
-    )
+def notification_new_rows(
+    drafts: list[NotificationDraft],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows that ``notification_queue`` would write for messages about appeals made in the
+    caller's transaction (a group commit's acknowledgements; nothing of theirs can be kept
+    yet, so nothing is read): the notifications and their outbox rows, rendered in each
+    recipient's language, for the caller to write in its own statements. The appeals' primary
+    keys must be set."""
     now = clock.now()
-    fresh: list[Notification] = []
+    notifications: list[dict[str, Any]] = []
     outgoing: list[OutboxDraft] = []
-    for draft, key in zip(drafts, keys, strict=True):
-        if key in known:
+    for draft in drafts:
+        if not draft.recipient:
             continue
-        known.add(key)
-        notification = Notification(
-            appeal=draft.appeal,
-            code=draft.code,
-            recipient=draft.recipient,
-            language=draft.language if draft.language in ("kk", "ru", "en") else "kk",
-            params=draft.params,
-            outbox_key=key,
-            created_at=now,
-            queued=True,
+        language = draft.language if draft.language in ("kk", "ru", "en") else "kk"
+        key = f"appeal:{draft.appeal.pk}:{draft.code}:{draft.key_suffix}"
+        subject, body = _render(
+            draft.code, language, {"number": draft.appeal.number, **draft.params}
         )
-        subject, body = notification_render(notification)
-        headers = {"Auto-Submitted": "auto-replied"} if draft.code in AUTOMATIC else {}
         outgoing.append(
             OutboxDraft(
                 channel="email",
@@ -131,20 +110,28 @@ def notification_queue_many(
                 subject=subject,
                 body=body,
                 idempotency_key=key,
-                headers=headers,
+                headers={"Auto-Submitted": "auto-replied"} if draft.code in AUTOMATIC else {},
                 category=f"appeals.{draft.code}",
-                language=notification.language,
+                language=language,
                 related=draft.appeal,
             )
         )
-        fresh.append(notification)
-    rows = outbox_enqueue_many(
-        outgoing, fresh_keys=new_appeals, with_ids=with_ids or not new_appeals
-    )
-    for notification, row in zip(fresh, rows, strict=True):
-        notification.outbox_message_id = row.message_id[:998]
-    bulk_insert(fresh, with_ids=with_ids or not new_appeals)
-    return fresh
+        notifications.append(
+            {
+                "appeal_id": draft.appeal.pk,
+                "code": draft.code,
+                "recipient": draft.recipient,
+                "language": language,
+                "params": draft.params,
+                "outbox_key": key,
+                "created_at": now,
+                "queued": True,
+            }
+        )
+    outbox = outbox_new_rows(outgoing)
+    for notification, row in zip(notifications, outbox, strict=True):
+        notification["outbox_message_id"] = row["message_id"][:998]
+    return notifications, outbox
 
 
 def _subjects() -> dict[str, str]:
@@ -190,7 +177,7 @@ def _bodies() -> dict[str, str]:
 
 
 @functools.cache
-def _templates(language: str) -> tuple[dict[str, str], dict[str, str]]:
+def notification_templates(language: str) -> tuple[dict[str, str], dict[str, str]]:
     """The subjects and texts in ``language``, translated once per process (a group commit
     renders dozens of acknowledgements per batch; catalogues do not change while it runs)."""
     with translation.override(language):
@@ -200,12 +187,17 @@ def _templates(language: str) -> tuple[dict[str, str], dict[str, str]]:
 def notification_render(notification: Notification) -> tuple[str, str]:
     """Subject and text of a notification in its recipient's language."""
     params = {"number": notification.appeal.number, **notification.params}
-    subjects, bodies = _templates(notification.language)
-    with translation.override(notification.language):
-        subject = subjects.get(notification.code, "%(number)s")
-        body = bodies.get(notification.code, "%(number)s")
-        try:
-            return subject % params, body % params
-        except (KeyError, TypeError, ValueError):
-            logger.warning("notification %s: missing parameters", notification.pk)
-            return subject, body
+    return _render(notification.code, notification.language, params, pk=notification.pk)
+
+
+def _render(
+    code: str, language: str, params: dict[str, Any], *, pk: int | None = None
+) -> tuple[str, str]:
+    subjects, bodies = notification_templates(language)
+    subject = subjects.get(code, "%(number)s")
+    body = bodies.get(code, "%(number)s")
+    try:
+        return subject % params, body % params
+    except (KeyError, TypeError, ValueError):
+        logger.warning("notification %s: missing parameters", pk)
+        return subject, body

@@ -51,3 +51,19 @@ def next_numbers(year: int, count: int) -> list[str]:
             row = cursor.fetchone()
     last = int(row[0])
     return [format_number(year, sequence) for sequence in range(last - count + 1, last + 1)]
+
+
+_sequences_made: set[int] = set()
+
+
+def number_sequence(year: int) -> str:
+    """PostgreSQL: the name of ``year``'s number sequence, made first if it is missing (the
+    migration makes those of 2016-2100; ``qoldau_appeal_numbers`` makes any other on first use).
+    Call it outside a transaction the first time: a sequence made inside one that then rolls
+    back would be gone while this process remembers it as made."""
+    name = f"appeals_number_{int(year)}"
+    if year not in _sequences_made:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT qoldau_appeal_numbers(%s, 0)", [year])
+        _sequences_made.add(year)
+    return name

@@ -7,9 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import connection, models, transaction
 
-from qoldau.audit.hashing import GENESIS, event_hash, hashed_fields, normalise_changes
+from qoldau.audit.hashing import (
+    GENESIS,
+    canonical_parts,
+    event_hash,
+    hashed_fields,
+    normalise_changes,
+)
 from qoldau.audit.models import AuditChain, AuditEvent
 from qoldau.core import clock
 from qoldau.core.bulk import bulk_insert
@@ -107,42 +114,113 @@ class AuditEntry:
     request_id: str | None = None
 
 
-def audit_record_many(
-    entries: Sequence[AuditEntry], *, chain: str = MAIN_CHAIN, with_ids: bool = True
-) -> list[AuditEvent]:
-    """Append several events to ``chain`` in order, locking its head once: one SELECT … FOR
-    UPDATE, one multi-row INSERT, one UPDATE (a group commit's audit records). Same chain, same
-    hashes as that many ``audit_record`` calls; inside the caller's transaction.
-    ``with_ids=False``: the events' primary keys are not read back (a pipeline need not wait)."""
+@dataclass(frozen=True)
+class _Fields:
+    """An entry's stored fields, before the chain numbers and hashes it."""
+
+    actor_user_id: int | None
+    actor_label: str
+    action: str
+    target_type: str
+    target_id: str
+    changes: Any
+    request_id: str
+
+
+def _fields(entries: Sequence[AuditEntry]) -> list[_Fields]:
+    current = request_id_var.get()
+    fields: list[_Fields] = []
+    for entry in entries:
+        actor_user_id, actor_label = _actor_fields(entry.actor)
+        target_type, target_id = _target_fields(entry.target)
+        request_id = current if entry.request_id is None else entry.request_id
+        fields.append(
+            _Fields(
+                actor_user_id=actor_user_id,
+                actor_label=actor_label,
+                action=entry.action,
+                target_type=target_type,
+                target_id=target_id,
+                changes=normalise_changes(entry.changes or {}),
+                request_id="" if request_id == "-" else request_id,
+            )
+        )
+    return fields
+
+
+def audit_append_statement(
+    entries: Sequence[AuditEntry], *, chain: str = MAIN_CHAIN
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: one ``SELECT`` that appends ``entries`` to ``chain`` in order, for a caller
+    that sends it inside a statement of its own (a group commit's). The database locks the
+    head, numbers and hashes the events (migration 0003); the chain and its hashes are the same
+    as ``audit_record``'s, so ``qoldau audit verify`` walks it unchanged."""
+    at = clock.now()
+    at_iso = _at_iso(at)
+    rows: list[dict[str, Any]] = []
+    for f in _fields(entries):
+        head, mid, tail = canonical_parts(
+            chain=chain,
+            at_iso=at_iso,
+            actor_user_id=f.actor_user_id,
+            actor_label=f.actor_label,
+            action=f.action,
+            target_type=f.target_type,
+            target_id=f.target_id,
+            changes=f.changes,
+            request_id=f.request_id,
+        )
+        rows.append(
+            {
+                "actor_user_id": f.actor_user_id,
+                "actor_label": f.actor_label,
+                "action": f.action,
+                "target_type": f.target_type,
+                "target_id": f.target_id,
+                "changes": f.changes,
+                "request_id": f.request_id,
+                "head": head,
+                "mid": mid,
+                "tail": tail,
+            }
+        )
+    # orjson only carries the texts; what is hashed was written by ``canonical_parts``.
+    document = orjson.dumps(rows).decode()
+    return "SELECT qoldau_audit_append(%s, %s, %s::json)", [chain, at_iso, document]
+
+
+def audit_record_many(entries: Sequence[AuditEntry], *, chain: str = MAIN_CHAIN) -> None:
+    """Append several events to ``chain`` in order, locking its head once, inside the caller's
+    transaction: the same chain and hashes as that many ``audit_record`` calls. PostgreSQL: one
+    statement (``audit_append_statement``); SQLite: the head, one multi-row INSERT, one UPDATE."""
     if not entries:
-        return []
+        return
+    if connection.vendor == "postgresql":
+        sql, params = audit_append_statement(entries, chain=chain)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
     with transaction.atomic(savepoint=False):  # no savepoint round trips: all or nothing
         last_seq, last_hash = _head_locked(chain)
         at = clock.now()
         at_iso = _at_iso(at)
-        current = request_id_var.get()
         seq = last_seq
         prev_hash = last_hash or GENESIS
         events: list[AuditEvent] = []
-        for entry in entries:
-            actor_user_id, actor_label = _actor_fields(entry.actor)
-            target_type, target_id = _target_fields(entry.target)
-            normalised = normalise_changes(entry.changes or {})
-            request_id = current if entry.request_id is None else entry.request_id
-            request_id = "" if request_id == "-" else request_id
+        for f in _fields(entries):
             seq += 1
             digest = event_hash(
                 hashed_fields(
                     chain=chain,
                     seq=seq,
                     at_iso=at_iso,
-                    actor_user_id=actor_user_id,
-                    actor_label=actor_label,
-                    action=entry.action,
-                    target_type=target_type,
-                    target_id=target_id,
-                    changes=normalised,
-                    request_id=request_id,
+                    actor_user_id=f.actor_user_id,
+                    actor_label=f.actor_label,
+                    action=f.action,
+                    target_type=f.target_type,
+                    target_id=f.target_id,
+                    changes=f.changes,
+                    request_id=f.request_id,
                     prev_hash=prev_hash,
                 )
             )
@@ -151,25 +229,24 @@ def audit_record_many(
                     chain=chain,
                     seq=seq,
                     at=at,
-                    actor_user_id=actor_user_id,
-                    actor_label=actor_label,
-                    action=entry.action,
-                    target_type=target_type,
-                    target_id=target_id,
-                    changes=normalised,
-                    request_id=request_id,
+                    actor_user_id=f.actor_user_id,
+                    actor_label=f.actor_label,
+                    action=f.action,
+                    target_type=f.target_type,
+                    target_id=f.target_id,
+                    changes=f.changes,
+                    request_id=f.request_id,
                     prev_hash=prev_hash,
                     hash=digest,
                 )
             )
             prev_hash = digest
-        bulk_insert(events, with_ids=with_ids)
+        bulk_insert(events, with_ids=False)
         with connection.cursor() as cursor:
             cursor.execute(
                 f'UPDATE {_chain_table()} SET "last_seq" = %s, "last_hash" = %s WHERE "name" = %s',  # noqa: S608 (names from the model)
                 [seq, prev_hash, chain],
             )
-    return events
 
 
 def _chain_table() -> str:

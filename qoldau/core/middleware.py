@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +20,11 @@ HTTP_LATENCY = Histogram(
 )
 
 
+def request_id_from(incoming: str) -> str:
+    """The proxy's X-Request-ID if it is sane, else a new one."""
+    return incoming if _SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()
+
+
 class RequestIdMiddleware:
     """Take a sane X-Request-ID from the proxy or make one; log lines and audit rows carry it."""
 
@@ -27,8 +32,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_from(request.headers.get("X-Request-ID", ""))
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)

@@ -32,7 +32,6 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.core import clock
-from qoldau.core.bulk import bulk_insert
 from qoldau.core.errors import Conflict, NotFound
 from qoldau.core.models import OutboxMessage, OutboxStatus
 
@@ -202,7 +201,7 @@ def outbox_enqueue(
 
 @dataclass(frozen=True)
 class OutboxDraft:
-    """One message for ``outbox_enqueue_many`` (the arguments of ``outbox_enqueue``)."""
+    """One new message for ``outbox_new_rows`` (the arguments of ``outbox_enqueue``)."""
 
     channel: str
     recipient: str
@@ -214,84 +213,43 @@ class OutboxDraft:
     category: str = ""
     language: str = ""
     related: models.Model | tuple[str, Any] | None = None
-    message_id: str = ""
 
 
-def outbox_enqueue_many(
-    drafts: list[OutboxDraft], *, fresh_keys: bool = False, with_ids: bool = True
-) -> list[OutboxMessage]:
-    """``outbox_enqueue`` for many messages at once (one SELECT, one multi-row INSERT), in order;
-    the same rules: a key already queued returns its first row. A draft may bring its own
-    ``message_id`` (made with ``outbox_make_message_id``) when the caller must store it first.
-
-    ``fresh_keys``: the caller knows no key can exist yet (each names a row created in this
-    transaction), so the SELECT is skipped; a duplicate would then fail the transaction.
-    ``with_ids=False`` (with ``fresh_keys``): the new rows' primary keys are not read back."""
-    if any(not d.idempotency_key for d in drafts):
-        raise Conflict("outbox_key_missing", _("An outgoing message needs an idempotency key."))
-    if not drafts:
-        return []
-    keys = [d.idempotency_key for d in drafts]
-    found = (
-        {}
-        if fresh_keys
-        else {
-            row.idempotency_key: row
-            for row in OutboxMessage.objects.filter(idempotency_key__in=keys)
-        }
-    )
+def outbox_new_rows(drafts: Iterable[OutboxDraft]) -> list[dict[str, Any]]:
+    """The outbox rows of messages whose keys cannot exist yet (each names an object made in
+    the caller's transaction: a group commit's acknowledgements), as plain mappings with their
+    Message-IDs made here, for the caller to write in its own statement
+    (``core.bulk.insert_rows`` or ``insert_statement``). Nothing is read: a key that does exist
+    after all fails the caller's transaction on the unique index, it is never queued twice."""
     now = clock.now()
     max_attempts = _setting("QOLDAU_OUTBOX_MAX_ATTEMPTS", 10)
-    fresh: list[OutboxMessage] = []
+    rows: list[dict[str, Any]] = []
     for draft in drafts:
-        existing = found.get(draft.idempotency_key)
-        if existing is not None:
-            _same_or_conflict(existing, channel=draft.channel, recipient=draft.recipient)
-            continue
+        if not draft.idempotency_key:
+            raise Conflict("outbox_key_missing", _("An outgoing message needs an idempotency key."))
         related_type, related_id = related_reference(draft.related)
-        row = OutboxMessage(
-            channel=draft.channel,
-            category=draft.category,
-            idempotency_key=draft.idempotency_key,
-            sender=draft.sender,
-            recipient=draft.recipient,
-            subject=draft.subject,
-            body=draft.body,
-            headers={str(k): str(v) for k, v in (draft.headers or {}).items()},
-            language=draft.language,
-            message_id=draft.message_id or outbox_make_message_id(draft.sender),
-            related_type=related_type,
-            related_id=related_id,
-            status=OutboxStatus.PENDING,
-            max_attempts=max_attempts,
-            next_attempt_at=now,
+        rows.append(
+            {
+                "channel": draft.channel,
+                "category": draft.category,
+                "idempotency_key": draft.idempotency_key,
+                "sender": draft.sender,
+                "recipient": draft.recipient,
+                "subject": draft.subject,
+                "body": draft.body,
+                "headers": {str(k): str(v) for k, v in (draft.headers or {}).items()},
+                "language": draft.language,
+                "message_id": outbox_make_message_id(draft.sender),
+                "related_type": related_type,
+                "related_id": related_id,
+                "status": OutboxStatus.PENDING.value,
+                "max_attempts": max_attempts,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        found[draft.idempotency_key] = row
-        fresh.append(row)
-    if fresh and fresh_keys:
-        bulk_insert(fresh, with_ids=with_ids)
-    elif fresh:
-        try:
-            with transaction.atomic():
-                OutboxMessage.objects.bulk_create(fresh)
-        except IntegrityError:
-            # Another transaction queued one of the keys meanwhile: one by one, as enqueue does.
-            return [
-                outbox_enqueue(
-                    channel=d.channel,
-                    recipient=d.recipient,
-                    subject=d.subject,
-                    body=d.body,
-                    idempotency_key=d.idempotency_key,
-                    headers=d.headers,
-                    sender=d.sender,
-                    category=d.category,
-                    language=d.language,
-                    related=d.related,
-                )
-                for d in drafts
-            ]
-    return [found[key] for key in keys]
+    return rows
 
 
 def _same_or_conflict(existing: OutboxMessage, *, channel: str, recipient: str) -> OutboxMessage:

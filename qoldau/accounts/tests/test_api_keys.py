@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -115,3 +116,29 @@ def test_the_cache_keeps_no_raw_key_and_no_failed_lookup(organisation: Organisat
     assert api_key_authenticate(raw) is not None
     assert raw not in repr(services._key_cache)
     assert list(services._key_cache) == [services._hash_key(raw)]
+
+
+def test_an_expired_entry_is_looked_up_again_by_one_thread_while_the_others_go_on(
+    organisation: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its expiry, one caller looks the key up again; a caller meanwhile (the refresh
+    lock is taken) gets the entry for at most one more period; after the refresh, a key revoked
+    elsewhere is refused, and the grace never outlasts twice the period."""
+    from qoldau.accounts import services
+
+    key, raw = api_key_issue(organisation_id=organisation.pk, name="CRM", roles=[], actor=None)
+    moment = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: moment[0])
+    assert api_key_authenticate(raw) is not None
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=key.created_at)  # another process
+    moment[0] += 6  # past the 5 s of the entry, inside its grace
+    with services._key_refresh_lock:  # another thread is looking it up right now
+        assert api_key_authenticate(raw) is not None
+    assert api_key_authenticate(raw) is None  # this caller refreshes: revoked
+    assert services._key_cache == {}
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=None)
+    assert api_key_authenticate(raw) is not None
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=key.created_at)
+    moment[0] += 11  # past the grace too: looked up whoever refreshes
+    with services._key_refresh_lock:
+        assert api_key_authenticate(raw) is None

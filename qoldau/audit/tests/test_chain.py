@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+import hashlib
+import itertools
 import threading
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from qoldau.audit.hashing import GENESIS, canonical_parts, event_hash, hashed_fields
 from qoldau.audit.models import AuditChain, AuditEvent
 from qoldau.audit.selectors import audit_verify_all
-from qoldau.audit.services import audit_record
+from qoldau.audit.services import AuditEntry, audit_record, audit_record_many
 from qoldau.registry.enums import OrganisationKind
 from qoldau.registry.models import Organisation
+from qoldau.registry.tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +128,57 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
     assert errors == []
     assert AuditEvent.objects.count() == 40
     assert next(r for r in audit_verify_all() if r.chain == "main").problems == []
+
+
+# Texts that JSON escapes, or that are wider than one UTF-16 unit, in every hashed field (not
+# NUL: PostgreSQL stores no NUL in text, and the input cleaning strips it).
+AWKWARD = 'ҚазақшаРусский "quoted" back\\slash \x01\x1f\n\t \u2028 😀 </script>'
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"text": AWKWARD, "nested": {"z": [1, 2.5, None, True], "a": AWKWARD}},
+        {"number": "1414-2026-000001", "big": 2**62, "neg": -3},
+    ],
+)
+def test_canonical_parts_cut_exactly_what_is_hashed(changes: dict[str, object]) -> None:
+    fields: dict[str, Any] = {
+        "chain": "main",
+        "at_iso": "2026-12-06T05:00:00.000001+00:00",
+        "actor_user_id": None,
+        "actor_label": AWKWARD,
+        "action": "appeals.register",
+        "target_type": "appeals.appeal",
+        "target_id": "17",
+        "changes": changes,
+        "request_id": "r-1",
+    }
+    head, mid, tail = canonical_parts(**fields)
+    for seq, prev in ((1, GENESIS), (123456789, "ab" * 32)):
+        text = head + prev + mid + str(seq) + tail
+        expected = event_hash(hashed_fields(**fields, seq=seq, prev_hash=prev))
+        assert hashlib.sha256(text.encode("utf-8")).hexdigest() == expected
+
+
+def test_many_events_appended_at_once_chain_like_single_ones() -> None:
+    # On PostgreSQL the database hashes them (migration 0003); the Python verifier must agree.
+    target = _organisation()
+    user = make_user(organisation=None, roles=[])
+    first = audit_record(actor=None, action="test.before", target=target)
+    audit_record_many(
+        [
+            AuditEntry(actor=None, action="test.many", target=target, changes={"t": AWKWARD}),
+            AuditEntry(actor=user, action="test.many", target=None, changes={"n": [1, {"x": 2}]}),
+            AuditEntry(actor=None, action=AWKWARD[:80], target=target, request_id=AWKWARD[:64]),
+        ]
+    )
+    audit_record(actor=None, action="test.after", target=target)
+    events = list(AuditEvent.objects.filter(seq__gte=first.seq).order_by("seq"))
+    assert [e.seq - first.seq for e in events] == [0, 1, 2, 3, 4]
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
+    assert events[2].actor_user_id == user.pk
+    assert events[1].changes == {"t": AWKWARD}
+    assert AuditChain.objects.get(name="main").last_hash == events[-1].hash
+    assert all(not report.problems for report in audit_verify_all())

@@ -303,11 +303,14 @@ APPEALS_PUBLIC_RATE_LIMIT = env.integer("APPEALS_PUBLIC_RATE_LIMIT", 5)
 APPEALS_PUBLIC_RATE_WINDOW = env.integer("APPEALS_PUBLIC_RATE_WINDOW", 3600)
 APPEALS_ACK_PER_SENDER_PER_HOUR = env.integer("APPEALS_ACK_PER_SENDER_PER_HOUR", 3)
 APPEALS_IDEMPOTENCY_KEY_HOURS = env.integer("APPEALS_IDEMPOTENCY_KEY_HOURS", 48)
-# The API intake's group commit (ADR 0005): one transaction for the requests waiting at once.
+# The API intake's group commit (ADR 0007): one transaction for the requests waiting at once.
 APPEALS_INTAKE_GROUP_COMMIT = env.boolean("APPEALS_INTAKE_GROUP_COMMIT", default=True)
 APPEALS_INTAKE_BATCH_MAX = env.integer("APPEALS_INTAKE_BATCH_MAX", 64)
 APPEALS_INTAKE_WAIT_SECONDS = env.integer("APPEALS_INTAKE_WAIT_SECONDS", 60)
-# Per-process caches of the intake's hot path (ADR 0005): an API key found by its hash, and the
+# Committer threads per web process on PostgreSQL (ADR 0011): two overlap one batch's writing
+# with the next one's gathering. SQLite always has one.
+APPEALS_INTAKE_COMMITTERS = env.integer("APPEALS_INTAKE_COMMITTERS", 2)
+# Per-process caches of the intake's hot path (ADR 0007): an API key found by its hash, and the
 # deadline rule in force per (rule, local date). Revocations and rule edits reach other processes
 # within these many seconds; 0 turns a cache off.
 ACCOUNTS_API_KEY_CACHE_SECONDS = env.integer("ACCOUNTS_API_KEY_CACHE_SECONDS", 5)

@@ -8,7 +8,7 @@ Beside it, in the same run, ``pgbench`` inserting rows shaped like an appeal int
 with the same client count (the ceiling); on PostgreSQL with ``synchronous_commit=on``. Also the
 app on SQLite.
 
-    .venv/bin/python -m bench.appeals.api_intake [--clients 64] [--rounds 3] [--markdown]
+    .venv/bin/python -m bench.appeals.api_intake [--clients 48] [--rounds 3] [--markdown]
     .venv/bin/python -m bench.appeals.api_intake --load python --requests 2000  # http.client
 
 Each database gets ``--rounds`` measured runs of wrk against the same server after a warm-up;
@@ -359,7 +359,7 @@ def _number(pattern: str, text: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--clients", type=int, default=48)
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--server", choices=["granian", "gunicorn", "runserver"], default="granian")

@@ -14,13 +14,15 @@ redirect) is the one it always was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -37,7 +39,7 @@ from django.utils import translation
 
 from qoldau.accounts.services import api_key_authenticate
 from qoldau.appeals.api import AppealIn, appeal_as_json
-from qoldau.appeals.intake import appeal_register_idempotent
+from qoldau.appeals.intake import IntakeRequest, IntakeResult, intake_prepare, intake_run
 from qoldau.appeals.services import appeal_register
 from qoldau.core.api_errors import domain_error_body
 from qoldau.core.errors import DomainError
@@ -107,8 +109,33 @@ class _Declined(Exception):
     """The request is not the lean path's to answer: Django's stack answers it."""
 
 
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]]
+    logged: bool = False  # a 500 is logged where it is made, as Django's handler does
+
+
+DECLINED = _Answer(0, b"", [])
+
+
+@dataclass
+class _Intake:
+    """One request on the lean path, as its job in the group committer sees it."""
+
+    environ: Environ
+    request_id: str
+    request: WSGIRequest | None = None
+    language: str = ""
+
+
 class LeanIntakeApp:
-    """Serve API-key intakes before Django's handler; pass everything else to ``app``."""
+    """Serve API-key intakes before Django's handler; pass everything else to ``app``.
+
+    An intake with an ``Idempotency-Key`` is answered by a job of the group committer (ADR
+    0011): reading, checking, registering and the answer all run in the committer's thread,
+    and this request thread only waits for it."""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
@@ -121,26 +148,34 @@ class LeanIntakeApp:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
             return self.app(environ, start_response)
         started = time.perf_counter()
+        if not self._route:
+            self._route = str(resolve(PATH).route)  # the metrics' label (resolved once)
+        intake = _Intake(environ, request_id_from(str(environ.get("HTTP_X_REQUEST_ID") or "")))
         try:
-            request, actor, data = self._accept(environ)
-        except _Declined:
-            return self.app(environ, start_response)
-        request_id = request_id_from(str(environ.get("HTTP_X_REQUEST_ID") or ""))
-        token = request_id_var.set(request_id)
-        try:
-            status, body, headers, logged = self._answer(request, actor, data)
+            if "HTTP_IDEMPOTENCY_KEY" in environ and _read_body(environ):
+                answer = intake_run(
+                    lambda: self._prepare(intake), lambda outcome: self._finish(intake, outcome)
+                )
+            else:  # registered one by one, as the view does: in this thread
+                answer = self._direct(intake)
         finally:
-            request_id_var.reset(token)
             self._finished()
-        headers.append(("X-Request-ID", request_id))
-        headers.extend(self._security_headers(request))
+        if answer is DECLINED:
+            return self.app(environ, start_response)
+        assert intake.request is not None
+        headers = [
+            *answer.headers,
+            ("X-Request-ID", intake.request_id),
+            *self._security_headers(intake.request),
+        ]
+        status = answer.status
         HTTP_LATENCY.labels("POST", self._route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels("POST", self._route, str(status)).inc()
-        if status >= 400 and not logged:  # as Django's handler logs a refusal
+        if status >= 400 and not answer.logged:  # as Django's handler logs a refusal
             level = _request_logger.error if status >= 500 else _request_logger.warning
             level("%s: %s", HTTPStatus(status).phrase, PATH, extra={"status_code": status})
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        return [body]
+        return [answer.body]
 
     def _finished(self) -> None:
         """Django's handler runs the ``request_finished`` receivers (closing a database
@@ -152,11 +187,96 @@ class LeanIntakeApp:
             self._thread.finished_at = now
             signals.request_finished.send(sender=self.__class__)
 
+    @contextlib.contextmanager
+    def _context(self, intake: _Intake) -> Iterator[None]:
+        """The request's id (log lines, audit rows) and language, wherever its work runs."""
+        token = request_id_var.set(intake.request_id)
+        try:
+            with translation.override(intake.language):
+                yield
+        finally:
+            request_id_var.reset(token)
+
+    def _prepare(self, intake: _Intake) -> IntakeRequest | _Answer:
+        """In the committer: the intake to register, or the answer at once (refused,
+        replayed, declined to the full stack)."""
+        try:
+            request, actor, data = self._accept(intake.environ)
+        except _Declined:
+            return DECLINED
+        intake.request = request
+        intake.language = translation.get_language_from_request(request)
+        with self._context(intake):
+            try:
+                prepared = intake_prepare(
+                    actor=actor,
+                    data=data,
+                    key=str(request.META["HTTP_IDEMPOTENCY_KEY"]),
+                    render=appeal_as_json,
+                )
+            except Exception as exc:
+                return self._failure(intake, exc)
+            if isinstance(prepared, IntakeResult):
+                return self._success(intake, prepared.status, prepared.body, prepared.replayed)
+            return prepared
+
+    def _finish(self, intake: _Intake, outcome: IntakeResult | Exception) -> _Answer:
+        """In the committer, after the batch: the answer to the registered intake."""
+        if isinstance(outcome, Exception):
+            with self._context(intake):  # an error's text is in the request's language
+                return self._failure(intake, outcome)
+        return self._success(intake, outcome.status, outcome.body, outcome.replayed)
+
+    def _direct(self, intake: _Intake) -> _Answer:
+        """Without an ``Idempotency-Key``: ``appeal_register`` in this thread, as the view."""
+        try:
+            request, actor, data = self._accept(intake.environ)
+        except _Declined:
+            return DECLINED
+        intake.request = request
+        intake.language = translation.get_language_from_request(request)
+        with self._context(intake):
+            try:
+                appeal = appeal_register(actor=actor, data=data)
+                return self._success(intake, 201, appeal_as_json(appeal), False)
+            except Exception as exc:
+                return self._failure(intake, exc)
+
+    def _success(
+        self, intake: _Intake, status: int, body: dict[str, Any], replayed: bool
+    ) -> _Answer:
+        content = orjson.dumps(body)
+        headers = self._headers(intake, _SUCCESS_TYPE, content)
+        if replayed:
+            headers.append(("Idempotent-Replayed", "true"))
+        return _Answer(status, content, headers)
+
+    def _failure(self, intake: _Intake, error: Exception) -> _Answer:
+        """A domain error's uniform body, as the API's handler gives it; anything else what
+        Django's handler makes of it: a 500, logged."""
+        if isinstance(error, DomainError):
+            status, body = domain_error_body(error)
+            content = orjson.dumps(body)
+            return _Answer(status, content, self._headers(intake, _ERROR_TYPE, content))
+        assert intake.request is not None
+        try:
+            raise error  # the handler reads the exception being handled
+        except Exception as exc:
+            response = response_for_exception(intake.request, exc)
+        return _Answer(response.status_code, response.content, list(response.items()), True)
+
+    def _headers(self, intake: _Intake, content_type: str, content: bytes) -> list[tuple[str, str]]:
+        return [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(content))),
+            ("Content-Language", intake.language),
+            ("Vary", _VARY),
+            ("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()),
+        ]
+
     def _accept(self, environ: Environ) -> tuple[WSGIRequest, Any, dict[str, Any]]:
         """The request, its API key's actor and its decoded body; ``_Declined`` when the full
         stack must answer."""
-        if not self._route:
-            self._route = str(resolve(PATH).route)  # the metrics' label (resolved once)
         content_type = str(environ.get("CONTENT_TYPE") or "").split(";", 1)[0].strip()
         if content_type != "application/json" or settings.DISALLOWED_USER_AGENTS:
             raise _Declined
@@ -184,28 +304,6 @@ class LeanIntakeApp:
             raise _Declined
         return request, actor, data
 
-    def _answer(
-        self, request: WSGIRequest, actor: Any, data: dict[str, Any]
-    ) -> tuple[int, bytes, list[tuple[str, str]], bool]:
-        """Status, body, headers, and whether the answer was logged already."""
-        language = translation.get_language_from_request(request)
-        with translation.override(language):
-            try:
-                status, body, content_type, replayed = _serve(request, actor, data)
-            except Exception as exc:  # what Django's handler makes of it: a 500, logged
-                response = response_for_exception(request, exc)
-                return response.status_code, response.content, list(response.items()), True
-        headers = [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body))),
-            ("Content-Language", language),
-            ("Vary", _VARY),
-            ("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()),
-        ]
-        if replayed:
-            headers.append(("Idempotent-Replayed", "true"))
-        return status, body, headers, False
-
     def _security_headers(self, request: WSGIRequest) -> list[tuple[str, str]]:
         """The security middleware's response headers (HSTS only over HTTPS), as it sets them:
         worked out by the middleware itself once for each case."""
@@ -221,18 +319,16 @@ class LeanIntakeApp:
         return headers
 
 
-def _serve(request: WSGIRequest, actor: Any, data: dict[str, Any]) -> tuple[int, bytes, str, bool]:
-    """What ``qoldau.appeals.api.create_appeal`` does once ninja has authenticated the key and
-    parsed the body (an API key may always register: ``_require_intake``)."""
-    key = request.META.get("HTTP_IDEMPOTENCY_KEY")
+def _read_body(environ: Environ) -> bool:
+    """Read a body of an acceptable size in the request's own thread (the server's input
+    stream is that thread's), leaving a fresh stream for whoever reads it next; False for any
+    other body (chunked, absent, too large), which Django's checks then answer."""
     try:
-        if key is None:
-            appeal = appeal_register(actor=actor, data=data)
-            return 201, orjson.dumps(appeal_as_json(appeal)), _SUCCESS_TYPE, False
-        status, body, replayed = appeal_register_idempotent(
-            actor=actor, data=data, key=key, render=appeal_as_json
-        )
-    except DomainError as exc:
-        status, error = domain_error_body(exc)
-        return status, orjson.dumps(error), _ERROR_TYPE, False
-    return status, orjson.dumps(body), _SUCCESS_TYPE, replayed
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if not 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return False
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return True

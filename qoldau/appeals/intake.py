@@ -22,18 +22,17 @@ import hashlib
 import json
 import logging
 import os
-import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from qoldau.appeals.committer import GroupCommitter
 from qoldau.appeals.deadlines import reply_rule_code
 from qoldau.appeals.inputs import AppealInput, clean_appeal_input
 from qoldau.appeals.intake_write import (
@@ -99,18 +98,16 @@ def _reused(key: str) -> Conflict:
     )
 
 
-def appeal_register_idempotent(
+def intake_prepare(
     *,
     actor: Any,
     data: dict[str, Any],
     key: str,
     render: Render,
-) -> tuple[int, dict[str, Any], bool]:
-    """Register once per (client, key). The key row is inserted before the appeal, in the same
-    transaction, so a concurrent twin (in another batch or process) waits on its unique index and
-    then replays; twins in the same batch are told apart in memory.
-
-    Returns (status, body, replayed)."""
+) -> IntakeRequest | IntakeResult:
+    """Check an intake before it is registered, in the active language: the key, then the body
+    (``ValidationFailed`` naming the fields). A key already used answers for it — its replay,
+    or ``Conflict`` for another body — before the body's errors do."""
     key = (key or "").strip()
     if not key or len(key) > 255:
         raise ValidationFailed(
@@ -127,26 +124,39 @@ def appeal_register_idempotent(
     try:
         cleaned = clean_appeal_input(data)
     except ValidationFailed:
-        # A key already used answers for it (409, or its replay) before the body's errors do.
         existing = IdempotencyKey.objects.filter(client=client, key=key).first()
         if existing is None:
             raise
         if existing.request_hash != fingerprint:
             raise _reused(key) from None
-        return existing.status_code, existing.response, True
+        return IntakeResult(existing.status_code, existing.response, True)
     request_id = request_id_var.get()
-    outcome = _submit(
-        IntakeRequest(
-            actor=actor,
-            client=client,
-            key=key,
-            fingerprint=fingerprint,
-            cleaned=cleaned,
-            render=render,
-            language=translation.get_language() or settings.LANGUAGE_CODE,
-            request_id="" if request_id == "-" else request_id,
-        )
+    return IntakeRequest(
+        actor=actor,
+        client=client,
+        key=key,
+        fingerprint=fingerprint,
+        cleaned=cleaned,
+        render=render,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        request_id="" if request_id == "-" else request_id,
     )
+
+
+def appeal_register_idempotent(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    key: str,
+    render: Render,
+) -> tuple[int, dict[str, Any], bool]:
+    """Register once per (client, key). The key row is inserted before the appeal, in the same
+    transaction, so a concurrent twin (in another batch or process) waits on its unique index and
+    then replays; twins in the same batch are told apart in memory.
+
+    Returns (status, body, replayed)."""
+    prepared = intake_prepare(actor=actor, data=data, key=key, render=render)
+    outcome = prepared if isinstance(prepared, IntakeResult) else _submit(prepared)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome.status, outcome.body, outcome.replayed
@@ -155,11 +165,15 @@ def appeal_register_idempotent(
 # --- one batch ---------------------------------------------------------------------------------
 
 
-def intake_register_batch(requests: Sequence[IntakeRequest]) -> list[Outcome]:
+def intake_register_batch(
+    requests: Sequence[IntakeRequest], *, built: Callable[[], None] | None = None
+) -> list[Outcome]:
     """Register ``requests`` in one transaction; an outcome (result or error) per request, in
-    order. If the batch fails as a whole, each request is tried again in its own transaction."""
+    order. If the batch fails as a whole, each request is tried again in its own transaction.
+    ``built`` is called once the batch's rows are built, before they are written (the group
+    committer lets its next batch gather from then on)."""
     try:
-        return _register(requests)
+        return _register(requests, built)
     except Exception as exc:
         _reset_if_broken()
         if len(requests) == 1:
@@ -183,7 +197,9 @@ def _reset_if_broken() -> None:
         connection.close()  # psycopg: 0 is IDLE (no transaction open)
 
 
-def _register(requests: Sequence[IntakeRequest]) -> list[Outcome]:
+def _register(
+    requests: Sequence[IntakeRequest], built: Callable[[], None] | None = None
+) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(requests)
     year = clock.local_date().year
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -202,6 +218,7 @@ def _register(requests: Sequence[IntakeRequest]) -> list[Outcome]:
             [requests[i] for i in fresh],
             [claims[(requests[i].client, requests[i].key)] for i in fresh],
             now=now,
+            built=built,
         )
         registered = dict(zip(fresh, bodies, strict=True))
         for index, request in enumerate(requests):
@@ -236,7 +253,11 @@ def _deadline(channel: str, received_at: Any) -> Due | None:
 
 
 def _register_fresh(
-    requests: list[IntakeRequest], claims: list[Claim], *, now: Any
+    requests: list[IntakeRequest],
+    claims: list[Claim],
+    *,
+    now: Any,
+    built: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The appeals of ``requests`` with their claimed ids and numbers, deadlines, events, audit
     records and acknowledgements, written by ``write_fresh``; the stored (and returned)
@@ -251,6 +272,8 @@ def _register_fresh(
     with translation.override(translation.get_language()):
         _rows_of_fresh(requests, claims, dues, rows, acknowledgements, bodies, now=now)
     rows.notifications, rows.outbox = notification_new_rows(acknowledgements)
+    if built is not None:
+        built()
     write_fresh(rows)
     for request, appeal in zip(requests, rows.appeals, strict=True):
         for upload in request.cleaned.attachments:
@@ -270,6 +293,7 @@ def _rows_of_fresh(
 ) -> None:
     """Build the rows of ``requests`` into ``rows``, their acknowledgements and the response
     bodies (each rendered in its request's language)."""
+    active = translation.get_language()
     for request, claim, due in zip(requests, claims, dues, strict=True):
         cleaned = request.cleaned
         received_at = cleaned.received_at or now
@@ -311,8 +335,9 @@ def _rows_of_fresh(
             },
             related={"service": service, "line": cleaned.line, "region": cleaned.region},
         )
-        if request.language != translation.get_language():
+        if request.language != active:
             translation.activate(request.language)  # the batch's own thread: restored below
+            active = request.language
         body = request.render(appeal)
         bodies.append(body)
         rows.appeals.append(appeal)
@@ -374,91 +399,11 @@ def _rows_of_fresh(
 # --- the group committer -----------------------------------------------------------------------
 
 
-class _Waiter:
-    __slots__ = ("done", "outcome", "request")
-
-    def __init__(self, request: IntakeRequest) -> None:
-        self.request = request
-        self.done = threading.Event()
-        self.outcome: Outcome | None = None
-
-
-class GroupCommitter:
-    """One thread per process that registers whatever requests are waiting, as one batch.
-
-    No timer: while a batch is being committed the next one gathers, so an idle server answers
-    at once and a busy one batches more."""
-
-    def __init__(self, *, max_batch: int) -> None:
-        self.max_batch = max(1, max_batch)
-        self.pid = os.getpid()
-        self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
-        self.batches = 0
-        self.registered = 0
-        self._checked = 0.0
-        self._thread = threading.Thread(target=self._run, name="appeals-intake", daemon=True)
-        self._thread.start()
-
-    def submit(self, request: IntakeRequest, timeout: float) -> Outcome:
-        waiter = _Waiter(request)
-        self._queue.put(waiter)
-        if not waiter.done.wait(timeout):
-            return RuntimeError("the appeals intake did not answer in time")
-        assert waiter.outcome is not None
-        return waiter.outcome
-
-    def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=5)
-            except queue.Empty:
-                connection.close()  # idle: give the connection back
-                continue
-            if first is None:
-                break
-            batch = [first]
-            stop = False
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            self._commit(batch)
-            if stop:
-                break
-        connection.close()
-
-    def _commit(self, batch: list[_Waiter]) -> None:
-        try:
-            # What request_started does for a request thread, at most every few seconds here
-            # (each time costs a reconnect on SQLite, a health-check query on PostgreSQL).
-            if time.monotonic() - self._checked > 5:
-                close_old_connections()
-                self._checked = time.monotonic()
-            outcomes = intake_register_batch([w.request for w in batch])
-        except Exception as exc:  # the database is gone: every request hears it
-            outcomes = [exc] * len(batch)
-            connection.close()
-        self.batches += 1
-        self.registered += len(batch)
-        for waiter, outcome in zip(batch, outcomes, strict=True):
-            waiter.outcome = outcome
-            waiter.done.set()
-
-
-_committer: GroupCommitter | None = None
+_committer: GroupCommitter[IntakeRequest] | None = None
 _committer_lock = threading.Lock()
 
 
-def group_committer() -> GroupCommitter:
+def group_committer() -> GroupCommitter[IntakeRequest]:
     """This process's committer, started on first use (and again in a forked child)."""
     global _committer
     current = _committer
@@ -467,9 +412,17 @@ def group_committer() -> GroupCommitter:
     with _committer_lock:
         if _committer is None or _committer.pid != os.getpid():
             _committer = GroupCommitter(
-                max_batch=int(getattr(settings, "APPEALS_INTAKE_BATCH_MAX", 64))
+                register=lambda requests, built: intake_register_batch(requests, built=built),
+                kind=IntakeRequest,
+                max_batch=int(getattr(settings, "APPEALS_INTAKE_BATCH_MAX", 64)),
+                threads=_committer_threads(),
             )
         return _committer
+
+
+def _committer_threads() -> int:
+    configured = int(getattr(settings, "APPEALS_INTAKE_COMMITTERS", 2))
+    return max(1, configured) if connection.vendor == "postgresql" else 1
 
 
 def group_committer_stop() -> None:
@@ -481,12 +434,25 @@ def group_committer_stop() -> None:
         current.stop()
 
 
-def _submit(request: IntakeRequest) -> Outcome:
+def intake_run(prepare: Callable[[], Any], finish: Callable[[Outcome], Any]) -> Any:
+    """Run ``prepare`` in the group committer (ADR 0011): if it gives an ``IntakeRequest``, the
+    request is registered with the next batch and ``finish(outcome)`` — also run there — is
+    returned; anything else ``prepare`` gives is returned as it is. Inside a transaction (the
+    tests' ``django_db``) or with ``APPEALS_INTAKE_GROUP_COMMIT`` off, all of it in this thread,
+    as a batch of one."""
     enabled = bool(getattr(settings, "APPEALS_INTAKE_GROUP_COMMIT", True))
     if not enabled or connection.in_atomic_block:
-        return intake_register_batch([request])[0]
+        prepared = prepare()
+        if not isinstance(prepared, IntakeRequest):
+            return prepared
+        return finish(intake_register_batch([prepared])[0])
     timeout = float(getattr(settings, "APPEALS_INTAKE_WAIT_SECONDS", 60))
-    return group_committer().submit(request, timeout)
+    return group_committer().run(prepare, finish, timeout=timeout)
+
+
+def _submit(request: IntakeRequest) -> Outcome:
+    outcome: Outcome = intake_run(lambda: request, lambda outcome: outcome)
+    return outcome
 
 
 def intake_warm_up() -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import psycopg
 from django.db import connection
 from django.db.models import Model
 
@@ -127,41 +128,61 @@ def _claim_postgresql(
     # ``ON CONFLICT DO UPDATE`` (changing nothing) returns the row that was there — committed
     # before, or by a concurrent twin the insert waited for — so a retry costs no second
     # statement, and no plan has to choose how to find the keys: the unique index does.
-    # A row comes back with status 0 only if this statement inserted it.
+    # A row comes back with status 0 only if this statement inserted it. Its appeal's id is
+    # taken with it (the foreign key is checked at the commit), so storing the response later
+    # changes no indexed column; a retry's id stays unused (ids are internal).
     sql = (
         "WITH r AS (SELECT * FROM json_to_recordset(%s::json) "  # noqa: S608 (names from the model)
         "AS r(client varchar, key varchar, request_hash varchar)), "
         f"k AS (INSERT INTO {_table(IdempotencyKey)} AS t "
-        '("client", "key", "request_hash", "status_code", "response", "created_at") '
-        "SELECT client, key, request_hash, 0, '{}'::jsonb, %s::timestamptz FROM r "
+        '("client", "key", "request_hash", "status_code", "response", "appeal_id", '
+        "\"created_at\") SELECT client, key, request_hash, 0, '{}'::jsonb, "
+        "nextval(%s::regclass), %s::timestamptz FROM r "
         'ORDER BY client, key ON CONFLICT ("client", "key") DO UPDATE SET "key" = t."key" '
-        'RETURNING t."id", t."client", t."key", t."request_hash", t."status_code", t."response") '
-        "SELECT id, client, key, request_hash, status_code, response, "
-        "CASE WHEN status_code = 0 THEN nextval(%s::regclass) END, "
+        'RETURNING t."id", t."client", t."key", t."request_hash", t."status_code", '
+        't."response", t."appeal_id") '
+        "SELECT id, client, key, request_hash, status_code, response, appeal_id, "
         "CASE WHEN status_code = 0 THEN nextval(%s::regclass) END FROM k"
     )
     document = orjson.dumps([{"client": c, "key": k, "request_hash": h} for c, k, h in keys])
-    params = [document.decode(), now.isoformat(), _appeal_sequence(), number_sequence(year)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    params = [document.decode(), _appeal_sequence(), now.isoformat(), number_sequence(year)]
+    rows = _execute(sql, params)
     stored = {
         (str(row[1]), str(row[2])): StoredKey(str(row[3]), int(row[4]), _json(row[5]))
         for row in rows
-        if row[6] is None
+        if row[7] is None
     }
-    fresh = [row for row in rows if row[6] is not None]
-    # Sequences hand out values in the order the rows were read, not the order the requests
-    # came: give the ids and numbers out again in the requests' order.
+    fresh = [row for row in rows if row[7] is not None]
+    # The sequence hands out numbers in the order the rows were read, not the order the
+    # requests came: give them out again in the requests' order.
     order = {(c, k): position for position, (c, k, _h) in enumerate(keys)}
     fresh.sort(key=lambda row: order[(row[1], row[2])])
-    ids = sorted(int(row[6]) for row in fresh)
     numbers = sorted(int(row[7]) for row in fresh)
     claims = {
-        (str(row[1]), str(row[2])): Claim(int(row[0]), ids[i], format_number(year, numbers[i]))
-        for i, row in enumerate(fresh)
+        (str(row[1]), str(row[2])): Claim(int(row[0]), int(row[6]), format_number(year, n))
+        for row, n in zip(fresh, numbers, strict=True)
     }
     return claims, stored
+
+
+_dollars: dict[str, str] = {}
+
+
+def _execute(sql: str, params: list[Any]) -> list[Any]:
+    """PostgreSQL: run ``sql`` (written with %s) on Django's connection, inside its transaction,
+    through a psycopg ``RawCursor`` with $n placeholders: psycopg parses a long %s query anew on
+    every call, and a batch's statements are long. The rows, if the statement returns any."""
+    query = _dollars.get(sql)
+    if query is None:
+        pieces = sql.split("%s")
+        query = pieces[0] + "".join(f"${n}{p}" for n, p in enumerate(pieces[1:], start=1))
+        _dollars[sql] = query
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    with psycopg.RawCursor(raw) as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall() if cursor.description is not None else []
 
 
 def _claim_sqlite(
@@ -307,7 +328,7 @@ def write_fresh(rows: FreshRows) -> None:
             "%s::timestamptz FROM json_to_recordset(%s::json) AS r(id bigint, client varchar, "
             "key varchar, request_hash varchar, response jsonb, appeal_id bigint) "
             'ON CONFLICT ("id") DO UPDATE SET "status_code" = excluded."status_code", '
-            '"response" = excluded."response", "appeal_id" = excluded."appeal_id"',
+            '"response" = excluded."response"',
             [rows.now.isoformat(), responses],
         )
     )

@@ -69,13 +69,13 @@ def lean() -> LeanIntakeApp:
 def served(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Which path answered each request: "lean" or "full"."""
     paths: list[str] = []
-    original = api_lean._serve
+    original = LeanIntakeApp._headers
 
-    def spy(*args: Any) -> Any:
+    def spy(*args: Any) -> Any:  # every answer of the lean path but a 500 has its headers here
         paths.append("lean")
         return original(*args)
 
-    monkeypatch.setattr(api_lean, "_serve", spy)
+    monkeypatch.setattr(LeanIntakeApp, "_headers", spy)
     return paths
 
 
@@ -259,7 +259,7 @@ def test_an_unexpected_error_is_a_logged_500_and_loses_nothing_else(
     def broken(**_kwargs: Any) -> Any:
         raise RuntimeError("broken")
 
-    monkeypatch.setattr(api_lean, "appeal_register_idempotent", broken)
+    monkeypatch.setattr(api_lean, "intake_prepare", broken)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         answer = wsgi_post(lean, appeal_data(), **{"X-API-Key": org_a.key, "Idempotency-Key": "x"})
     assert answer.status == 500

@@ -233,26 +233,35 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _backends(database: str) -> list[int]:
-    """PostgreSQL's backend processes serving ``database`` (the app's connections)."""
-    with psycopg.connect(POSTGRES_DSN, dbname="postgres", autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [database],
-        ).fetchall()
-    return [int(row[0]) for row in rows]
+def _postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL process of this machine, ended ones included (their time
+    is added to the postmaster's children's time when they exit): backends come and go as
+    connections are recycled. 0 when PostgreSQL does not run here."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            stat = (entry / "stat").read_text()
+            if not stat[stat.index("(") + 1 : stat.rindex(")")].startswith("postgres"):
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+            if fields[1] == "1":  # the postmaster (its parent is init): its reaped children too
+                total += int(fields[13]) + int(fields[14])
+    return total / tick
 
 
 def measured(
     port: int, key: str, args: argparse.Namespace, server_pid: int, database: str
 ) -> dict[str, Any]:
-    """One measured run of wrk, with the CPU the web server and PostgreSQL spent on it."""
+    """One measured run of wrk, with the CPU the web server and PostgreSQL (all of its
+    processes: backends, WAL writer, checkpointer) spent on it."""
     web = _tree(server_pid)
-    pg = _backends(database) if database else []
-    before = (_cpu_seconds(web), _cpu_seconds(pg))
+    before = (_cpu_seconds(web), _postgres_cpu_seconds())
     result = drive_wrk(port, key, args.clients, args.seconds, seed=random.randrange(10**6))
-    pg = sorted(set(pg) | set(_backends(database))) if database else []
-    after = (_cpu_seconds(web), _cpu_seconds(pg))
+    after = (_cpu_seconds(web), _postgres_cpu_seconds())
     answered = max(1, result["sent"])
     result["web_cpu_ms"] = (after[0] - before[0]) * 1000 / answered
     result["pg_cpu_ms"] = (after[1] - before[1]) * 1000 / answered if database else None

@@ -140,9 +140,17 @@ def _partition(
     whole schedule), as PBX webhooks land on whichever web process. Process ``processes`` is
     the router's clock (``routing_tick`` every second, as ``qoldau router`` runs it beside the
     web processes) with one worker of its own."""
+    import gc
+
     from django.db import connection, transaction
 
     from bench.routing import ours
+
+    # Configured as the web process that takes the PBX's webhooks (config/wsgi.py): start-up's
+    # objects out of the garbage collector's full passes, a thread back from PostgreSQL gets
+    # the GIL within a millisecond.
+    gc.freeze()
+    sys.setswitchinterval(float(os.environ.get("QOLDAU_WEB_SWITCH_INTERVAL", "0.001")))
     from qoldau.routing import services
     from qoldau.routing.models import Operator
 

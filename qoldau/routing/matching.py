@@ -134,12 +134,10 @@ def _run_compiled(
     return sql, [values.get(p, p) if isinstance(p, int | str) else p for p in params]
 
 
-def candidate_ids(task: Task, rule: StepRule, limit: int = 1) -> list[int]:
-    """The first ``limit`` of ``candidates(task, rule)``, by a query compiled once per shape.
-
-    The rows come back locked, skipping operators another transaction holds: two calls that
-    arrive together get two operators at once instead of one waiting for the other's commit
-    and then trying the next in line (the caller's transaction keeps the locks)."""
+def candidate_query(task: Task, rule: StepRule, limit: int = 1) -> tuple[str, list[Any]]:
+    """The SQL of ``candidates(task, rule)``'s first ``limit`` primary keys (column ``pk``),
+    locking them and skipping operators another transaction holds: compiled once per shape
+    (see above), for ``candidate_ids`` or for a statement that embeds it."""
     attributes: Mapping[str, Any] = task.attributes or {}
     skill = str(attributes.get("skill") or "")
     language = str(attributes.get("language") or "")
@@ -164,7 +162,16 @@ def candidate_ids(task: Task, rule: StepRule, limit: int = 1) -> list[int]:
     values = {_TASK: task.pk or 0, _QUEUE: task.queue_id, _STEP: task.step, _SKILL: skill}
     values[_LANGUAGE] = language
     required = [_TASK, _STEP, *([_QUEUE] if rule.members_only and task.queue_id else [])]
-    sql, params = _run_compiled(key, build, values, required)
+    return _run_compiled(key, build, values, required)
+
+
+def candidate_ids(task: Task, rule: StepRule, limit: int = 1) -> list[int]:
+    """The first ``limit`` of ``candidates(task, rule)``, by a query compiled once per shape.
+
+    The rows come back locked, skipping operators another transaction holds: two calls that
+    arrive together get two operators at once instead of one waiting for the other's commit
+    and then trying the next in line (the caller's transaction keeps the locks)."""
+    sql, params = candidate_query(task, rule, limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]

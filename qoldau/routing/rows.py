@@ -153,60 +153,76 @@ def task_insert(draft: Task) -> Task | None:
     return _stored(draft, row[0], TaskState.PENDING, 0) if row is not None else None
 
 
-_INSERT_OFFERED = (
-    "WITH claimed AS (UPDATE routing_operator SET voice_busy = voice_busy + 1 "
-    "WHERE id = %s AND presence = %s AND voice_busy = 0 RETURNING id), "
+_INSERT_MATCHED = (
+    "WITH cand AS ({candidates}), "
+    "claimed AS (UPDATE routing_operator SET voice_busy = voice_busy + 1 "
+    "WHERE id = (SELECT pk FROM cand) AND presence = %s AND voice_busy = 0 RETURNING id), "
     "inserted AS (INSERT INTO routing_task (channel, ref, attributes, queue_id, step, "
     "step_started_at, state, priority, created_at, offers) "
-    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, 1 FROM claimed "
+    "SELECT %s, %s, %s, %s, %s, %s, CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN %s "
+    "ELSE %s END, %s, %s, (SELECT count(*) FROM claimed) "
     "ON CONFLICT (channel, ref) DO NOTHING RETURNING id), "
     "offered AS (INSERT INTO routing_reservation (task_id, operator_id, channel, state, step, "
     "offered_at, expires_at, responded_at) SELECT inserted.id, claimed.id, %s, %s, %s, %s, %s, "
     "NULL FROM inserted, claimed RETURNING id) "
-    "SELECT (SELECT count(*) FROM claimed), (SELECT id FROM inserted), (SELECT id FROM offered)"
+    "SELECT (SELECT id FROM claimed), (SELECT id FROM inserted), (SELECT id FROM offered)"
 )
+_matched_sql: dict[str, str] = {}
 
 
-def task_insert_offered(
-    draft: Task, *, operator_id: int, expires_at: dt.datetime
-) -> tuple[Task | None, Reservation | None, bool]:
-    """Store a new call already offered to a free operator, in one statement (PostgreSQL): the
-    operator claimed, the task inserted as offered, the reservation inserted. The operator's row
-    is locked by the caller's matching query, so the claim holds unless their state changed.
+def task_insert_matched(
+    draft: Task, *, candidates: tuple[str, list[Any]], expires_at: dt.datetime
+) -> tuple[Task | None, Reservation | None]:
+    """Store a new call and offer it to the operator ``candidates`` finds (its SQL and
+    parameters: ``matching.candidate_query``), in one statement (PostgreSQL): the operator
+    found and locked, claimed, the task inserted as offered and the reservation inserted; with
+    nobody free, the task inserted as waiting. One round trip for the usual call.
 
-    Returns (task, reservation, stored): (None, None, False) when the (channel, ref) is taken
-    (a repeated submit; nothing changed), (None, None, True) when the operator could not be
-    claimed (nothing stored: the caller inserts the task as waiting)."""
+    Returns (task, reservation): (None, None) when the (channel, ref) is taken (a repeated
+    submit; nothing changed), (task, None) for a call that waits."""
+    found_sql, found_params = candidates
+    sql = _matched_sql.get(found_sql)
+    if sql is None:
+        if len(_matched_sql) > 256:
+            _matched_sql.clear()
+        sql = _matched_sql[found_sql] = _INSERT_MATCHED.format(candidates=found_sql)
+    values = _task_values(draft, TaskState.RESERVED)
+    at = stamp(draft.created_at)
     row = fetch_one(
-        _INSERT_OFFERED,
+        sql,
         [
-            operator_id,
+            *found_params,
             Presence.AVAILABLE,
-            *_task_values(draft, TaskState.RESERVED),
+            *values[:6],
+            TaskState.RESERVED,
+            TaskState.PENDING,
+            values[7],
+            values[8],
             draft.channel,
             ReservationState.PENDING,
             draft.step,
-            stamp(draft.created_at),
+            at,
             stamp(expires_at),
         ],
     )
-    claimed, task_id, reservation_id = row if row is not None else (0, None, None)
-    if not claimed:
-        return None, None, True
-    if task_id is None:  # the call was submitted before: give the operator back
-        operator_release(operator_id, WorkChannel.VOICE)
-        return None, None, False
+    operator_id, task_id, reservation_id = row if row is not None else (None, None, None)
+    if task_id is None:
+        if operator_id is not None:  # the call was submitted before: give the operator back
+            operator_release(int(operator_id), WorkChannel.VOICE)
+        return None, None
+    if operator_id is None:
+        return _stored(draft, task_id, TaskState.PENDING, 0), None
     task = _stored(draft, task_id, TaskState.RESERVED, 1)
     reservation = _reservation(
         reservation_id,
         task,
-        operator_id,
+        int(operator_id),
         state=ReservationState.PENDING,
         step=task.step,
         offered_at=draft.created_at,
         expires_at=expires_at,
     )
-    return task, reservation, True
+    return task, reservation
 
 
 def _task_values(draft: Task, state: str) -> list[Any]:

@@ -35,6 +35,7 @@ from qoldau.routing.matching import (
     Branch,
     StepRule,
     candidate_ids,
+    candidate_query,
     first_waiting,
 )
 from qoldau.routing.models import Operator, Queue, Reservation, Skill, Task
@@ -222,19 +223,19 @@ def task_submit(
             created_at=now,
         )
         if offer and channel == WorkChannel.VOICE and connection.vendor == "postgresql":
-            # A call, on PostgreSQL: choose (and lock) the operator first, then store the call
-            # already offered to them in one statement; one round trip less per call.
-            found = candidate_ids(draft, _step_rule(draft, plan))  # draft.pk is None: no offers
-            if found:
-                expires = now + dt.timedelta(seconds=plan.offer_seconds if plan else 15)
-                task, reservation, fresh = rows.task_insert_offered(
-                    draft, operator_id=found[0], expires_at=expires
-                )
-                if not fresh:
-                    return Task.objects.get(channel=channel, ref=ref)
-                if task is not None and reservation is not None:
-                    events.publish("routing.offered", reservation=reservation, task=task)
-                    return task
+            # A call, on PostgreSQL: one statement finds (and locks) the longest-idle eligible
+            # operator, claims them and stores the call offered to them, or waiting when
+            # nobody is free; one round trip per call (ADR 0010).
+            expires = now + dt.timedelta(seconds=plan.offer_seconds if plan else 15)
+            matched = candidate_query(draft, _step_rule(draft, plan))  # draft.pk None: no offers
+            task, reservation = rows.task_insert_matched(
+                draft, candidates=matched, expires_at=expires
+            )
+            if task is None:
+                return Task.objects.get(channel=channel, ref=ref)
+            if reservation is not None:
+                events.publish("routing.offered", reservation=reservation, task=task)
+            return task
         # The insert is the check: a second submit of the same reference inserts nothing and
         # gets the existing task (one query less on the usual path).
         task = rows.task_insert(draft)

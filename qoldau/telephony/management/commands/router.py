@@ -3,6 +3,7 @@ move on, wrap-ups that end), and the delivery of commands to the PBX (docs/telep
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from typing import Any
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         from qoldau.telephony.control import CHANNEL, control_mode
 
         interval = max(0.1, float(options["interval"]))
+        gc.freeze()  # start-up's objects live as long as the process: out of full collections
         while True:
             started = time.monotonic()
             try:

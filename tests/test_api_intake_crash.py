@@ -31,13 +31,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from tests.scratch import scratch_database
 
 APPEALS = 80
 CLIENTS = 4
@@ -185,15 +183,6 @@ def _client(
             time.sleep(rng.uniform(0, 0.05))
 
 
-def _admin_dsn(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return (
-        f"host={parts.hostname or '127.0.0.1'} port={parts.port or 5432} "
-        f"user={urllib.parse.unquote(parts.username or 'postgres')} dbname=postgres"
-        + (f" password={urllib.parse.unquote(parts.password)}" if parts.password else "")
-    )
-
-
 def _manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
@@ -205,27 +194,17 @@ def _manage(env: dict[str, str], *args: str) -> str:
 def test_sigkill_of_the_web_server_while_clients_retry_loses_nothing_and_repeats_nothing(
     tmp_path: Path,
 ) -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    scratch = ""
-    if url.startswith(("postgres://", "postgresql://")):
-        scratch = f"qoldau_crash_api_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{scratch}"')
-        database = urllib.parse.urlsplit(url)._replace(path=f"/{scratch}").geturl()
-    else:
-        database = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    env = {
-        **os.environ,
-        "QOLDAU_ENV": "test",
-        "QOLDAU_VAR_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": database,
-    }
     rng = random.Random(1414)
-    try:
+    with scratch_database(tmp_path, "qoldau_crash_api") as database:
+        env = {
+            **os.environ,
+            "QOLDAU_ENV": "test",
+            "QOLDAU_VAR_DIR": str(tmp_path / "var"),
+            "DATABASE_URL": database,
+        }
         _manage(env, "manage.py", "migrate", "-v0")
-        api_key = (
-            _manage(env, "-m", "tests.test_api_intake_crash", "setup").strip().splitlines()[-1]
-        )
+        setup = _manage(env, "-m", "tests.test_api_intake_crash", "setup")
+        api_key = setup.strip().splitlines()[-1]
         server = Server(env, _free_port())
         server.start()
         heard: dict[str, list[str]] = {}
@@ -256,13 +235,8 @@ def test_sigkill_of_the_web_server_while_clients_retry_loses_nothing_and_repeats
             client.join(timeout=300)
         assert not any(c.is_alive() for c in clients)
         server.kill()
-        result = json.loads(
-            _manage(env, "-m", "tests.test_api_intake_crash", "check").strip().splitlines()[-1]
-        )
-    finally:
-        if scratch:
-            with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        checked = _manage(env, "-m", "tests.test_api_intake_crash", "check")
+        result = json.loads(checked.strip().splitlines()[-1])
     assert kills >= KILLS // 2, "the server was hardly killed: the test proves little"
     assert failed, "no request was ever cut or refused: the test proves little"
     contents = [content for _number, content in result["appeals"]]

@@ -25,12 +25,10 @@ import json
 import random
 import sys
 import time
-import urllib.parse
 import uuid
 from collections import Counter
 from pathlib import Path
 
-import psycopg
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from imapclient import IMAPClient  # type: ignore[import-untyped]
@@ -43,6 +41,7 @@ from qoldau.mail.tests.conftest import (  # noqa: F401 (dovecot: the fixture)
     make_mail,
 )
 from qoldau.mail.tests.crash_driver import run_with_kills
+from tests.scratch import scratch_database
 
 MESSAGES = 20
 ROUNDS = int(os.environ.get("QOLDAU_CRASH_ROUNDS", "8"))
@@ -154,15 +153,6 @@ def worker_check() -> None:
 # --- the test ----------------------------------------------------------------------------------
 
 
-def _admin_dsn(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return (
-        f"host={parts.hostname or '127.0.0.1'} port={parts.port or 5432} "
-        f"user={urllib.parse.unquote(parts.username or 'postgres')} dbname=postgres"
-        + (f" password={urllib.parse.unquote(parts.password)}" if parts.password else "")
-    )
-
-
 def test_sigkill_while_mail_becomes_appeals_loses_nothing_and_repeats_nothing(
     dovecot: DovecotServer,  # noqa: F811 (the fixture imported above)
     tmp_path: Path,
@@ -178,39 +168,28 @@ def test_sigkill_while_mail_becomes_appeals_loses_nothing_and_repeats_nothing(
     peer = SmtpPeer(port=free_port(), defer=3)
     controller = Controller(peer, hostname=peer.host, port=peer.port)
     controller.start()
-    url = os.environ.get("DATABASE_URL", "")
-    scratch = ""
-    if url.startswith(("postgres://", "postgresql://")):
-        scratch = f"qoldau_crash_appeals_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{scratch}"')
-        database = urllib.parse.urlsplit(url)._replace(path=f"/{scratch}").geturl()
-    else:
-        database = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    env = {
-        **os.environ,
-        "QOLDAU_ENV": "test",
-        "QOLDAU_VAR_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": database,
-        "CRASH_IMAP_PORT": str(dovecot.port),
-        "CRASH_IMAP_USER": dovecot.user,
-        "CRASH_IMAP_PASSWORD": dovecot.password,
-        "CRASH_IMAP_FOLDER": folder,
-        "CRASH_SMTP_PORT": str(peer.port),
-    }
     try:
-        result = run_with_kills(
-            module="tests.test_mail_to_appeals_crash",
-            env=env,
-            rounds=ROUNDS,
-            rng=rng,
-            max_pause=0.5,
-        )
+        with scratch_database(tmp_path, "qoldau_crash_appeals") as database:
+            env = {
+                **os.environ,
+                "QOLDAU_ENV": "test",
+                "QOLDAU_VAR_DIR": str(tmp_path / "var"),
+                "DATABASE_URL": database,
+                "CRASH_IMAP_PORT": str(dovecot.port),
+                "CRASH_IMAP_USER": dovecot.user,
+                "CRASH_IMAP_PASSWORD": dovecot.password,
+                "CRASH_IMAP_FOLDER": folder,
+                "CRASH_SMTP_PORT": str(peer.port),
+            }
+            result = run_with_kills(
+                module="tests.test_mail_to_appeals_crash",
+                env=env,
+                rounds=ROUNDS,
+                rng=rng,
+                max_pause=0.5,
+            )
     finally:
         controller.stop()
-        if scratch:
-            with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
     assert result["messages"] == MESSAGES
     assert result["statuses"] == ["acknowledged"]

@@ -19,6 +19,7 @@ the table shows every round and the summary its median. The CPU each side spent 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import http.client
 import json
@@ -253,15 +254,32 @@ def _postgres_cpu_seconds() -> float:
     return total / tick
 
 
+def _split(port: int) -> list[int]:
+    """How many of the clients' connections each web worker process holds (the kernel hands
+    them out unevenly; the busier worker's GIL then sets the pace)."""
+    shown = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"sport = :{port}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return list(collections.Counter(re.findall(r"pid=(\d+)", shown)).values())
+
+
 def measured(
     port: int, key: str, args: argparse.Namespace, server_pid: int, database: str
 ) -> dict[str, Any]:
     """One measured run of wrk, with the CPU the web server and PostgreSQL (all of its
     processes: backends, WAL writer, checkpointer) spent on it."""
     web = _tree(server_pid)
+    split: list[int] = []
+    sampler = threading.Timer(min(3.0, args.seconds / 2), lambda: split.extend(_split(port)))
+    sampler.start()
     before = (_cpu_seconds(web), _postgres_cpu_seconds())
     result = drive_wrk(port, key, args.clients, args.seconds, seed=random.randrange(10**6))
     after = (_cpu_seconds(web), _postgres_cpu_seconds())
+    sampler.join()
+    result["connections_per_worker"] = "/".join(map(str, sorted(split, reverse=True))) or "?"
     answered = max(1, result["sent"])
     result["web_cpu_ms"] = (after[0] - before[0]) * 1000 / answered
     result["pg_cpu_ms"] = (after[1] - before[1]) * 1000 / answered if database else None
@@ -406,6 +424,7 @@ def main() -> None:
                     f"{rnd['p99']:.1f}",
                     _ms(rnd.get("web_cpu_ms")),
                     _ms(rnd.get("pg_cpu_ms")),
+                    rnd.get("connections_per_worker", "—"),
                     rnd["errors"],
                     f"{rnd['rps'] / pg['tps'] * 100:.1f}%" if kind == "postgres" else "—",
                 ]
@@ -423,11 +442,13 @@ def main() -> None:
             "—",
             "—",
             "—",
+            "—",
             "100%",
         ]
     )
     headers = ["what", "clients", "requests", "retried", "replayed", "req/s", "p50 ms"]
-    headers += ["p99 ms", "web CPU ms/req", "PostgreSQL CPU ms/req", "errors", "of pgbench"]
+    headers += ["p99 ms", "web CPU ms/req", "PostgreSQL CPU ms/req", "connections per worker"]
+    headers += ["errors", "of pgbench"]
     print(markdown(headers, rows) if args.markdown else json.dumps(results, indent=1))
     print(f"synchronous_commit (app's connection): {results['postgres']['synchronous_commit']}")
     for kind, r in results.items():

@@ -36,6 +36,7 @@ from django.http import HttpResponse
 from django.middleware.security import SecurityMiddleware
 from django.urls import resolve
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from qoldau.accounts.services import api_key_authenticate
 from qoldau.appeals.api import AppealIn, appeal_as_json
@@ -67,6 +68,10 @@ _VARY = "Accept-Language, Cookie"
 _SUCCESS_TYPE = "application/json"  # JsonResponse's, as the view answers
 _ERROR_TYPE = "application/json; charset=utf-8"  # ninja's, as its error handler answers
 _request_logger = logging.getLogger("django.request")
+_BUSY = _(
+    "The appeal was not registered in time. Send the same request again with the same "
+    "Idempotency-Key: it is registered only once."
+)
 
 
 def decode_intake(body: bytes) -> dict[str, Any] | None:
@@ -158,6 +163,8 @@ class LeanIntakeApp:
                 )
             else:  # registered one by one, as the view does: in this thread
                 answer = self._direct(intake)
+        except TimeoutError:
+            answer = self._busy(intake)
         finally:
             self._finished()
         if answer is DECLINED:
@@ -197,21 +204,30 @@ class LeanIntakeApp:
         finally:
             request_id_var.reset(token)
 
-    def _prepare(self, intake: _Intake) -> IntakeRequest | _Answer:
-        """In the committer: the intake to register, or the answer at once (refused,
-        replayed, declined to the full stack)."""
+    def _begin(self, intake: _Intake) -> tuple[Any, dict[str, Any]] | None:
+        """The request's actor and body, its request object and language kept on ``intake``;
+        None when the full stack must answer."""
         try:
             request, actor, data = self._accept(intake.environ)
         except _Declined:
-            return DECLINED
+            return None
         intake.request = request
         intake.language = translation.get_language_from_request(request)
+        return actor, data
+
+    def _prepare(self, intake: _Intake) -> IntakeRequest | _Answer:
+        """In the committer: the intake to register, or the answer at once (refused,
+        replayed, declined to the full stack)."""
+        begun = self._begin(intake)
+        if begun is None:
+            return DECLINED
+        actor, data = begun
         with self._context(intake):
             try:
                 prepared = intake_prepare(
                     actor=actor,
                     data=data,
-                    key=str(request.META["HTTP_IDEMPOTENCY_KEY"]),
+                    key=str(intake.environ["HTTP_IDEMPOTENCY_KEY"]),
                     render=appeal_as_json,
                 )
             except Exception as exc:
@@ -229,18 +245,35 @@ class LeanIntakeApp:
 
     def _direct(self, intake: _Intake) -> _Answer:
         """Without an ``Idempotency-Key``: ``appeal_register`` in this thread, as the view."""
-        try:
-            request, actor, data = self._accept(intake.environ)
-        except _Declined:
+        begun = self._begin(intake)
+        if begun is None:
             return DECLINED
-        intake.request = request
-        intake.language = translation.get_language_from_request(request)
+        actor, data = begun
         with self._context(intake):
             try:
                 appeal = appeal_register(actor=actor, data=data)
                 return self._success(intake, 201, appeal_as_json(appeal), False)
             except Exception as exc:
                 return self._failure(intake, exc)
+
+    def _busy(self, intake: _Intake) -> _Answer:
+        """The committer did not answer within ``APPEALS_INTAKE_WAIT_SECONDS`` (the database is
+        slow or away): 503, and the client sends the same request again — the key makes sure
+        it is registered once, whether or not the first attempt gets through meanwhile."""
+        if intake.request is None:
+            intake.request = WSGIRequest(intake.environ)
+            intake.language = translation.get_language_from_request(intake.request)
+        with self._context(intake):
+            body: dict[str, Any] = {
+                "code": "intake_busy",
+                "message": str(_BUSY),
+                "field": None,
+                "errors": [],
+            }
+        content = orjson.dumps(body)
+        headers = self._headers(intake, _ERROR_TYPE, content)
+        headers.append(("Retry-After", "1"))
+        return _Answer(503, content, headers)
 
     def _success(
         self, intake: _Intake, status: int, body: dict[str, Any], replayed: bool

@@ -126,6 +126,18 @@ class _Fields:
     changes: Any
     request_id: str
 
+    def stored(self) -> dict[str, Any]:
+        """The fields as the event stores them (and the canonical text names them)."""
+        return {
+            "actor_user_id": self.actor_user_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "changes": self.changes,
+            "request_id": self.request_id,
+        }
+
 
 def _fields(entries: Sequence[AuditEntry]) -> list[_Fields]:
     current = request_id_var.get()
@@ -159,31 +171,9 @@ def audit_append_statement(
     at_iso = _at_iso(at)
     rows: list[dict[str, Any]] = []
     for f in _fields(entries):
-        head, mid, tail = canonical_parts(
-            chain=chain,
-            at_iso=at_iso,
-            actor_user_id=f.actor_user_id,
-            actor_label=f.actor_label,
-            action=f.action,
-            target_type=f.target_type,
-            target_id=f.target_id,
-            changes=f.changes,
-            request_id=f.request_id,
-        )
-        rows.append(
-            {
-                "actor_user_id": f.actor_user_id,
-                "actor_label": f.actor_label,
-                "action": f.action,
-                "target_type": f.target_type,
-                "target_id": f.target_id,
-                "changes": f.changes,
-                "request_id": f.request_id,
-                "head": head,
-                "mid": mid,
-                "tail": tail,
-            }
-        )
+        stored = f.stored()
+        head, mid, tail = canonical_parts(chain=chain, at_iso=at_iso, **stored)
+        rows.append(stored | {"head": head, "mid": mid, "tail": tail})
     # orjson only carries the texts; what is hashed was written by ``canonical_parts``.
     document = orjson.dumps(rows).decode()
     return "SELECT qoldau_audit_append(%s, %s, %s::json)", [chain, at_iso, document]
@@ -209,36 +199,12 @@ def audit_record_many(entries: Sequence[AuditEntry], *, chain: str = MAIN_CHAIN)
         events: list[AuditEvent] = []
         for f in _fields(entries):
             seq += 1
+            stored = f.stored()
             digest = event_hash(
-                hashed_fields(
-                    chain=chain,
-                    seq=seq,
-                    at_iso=at_iso,
-                    actor_user_id=f.actor_user_id,
-                    actor_label=f.actor_label,
-                    action=f.action,
-                    target_type=f.target_type,
-                    target_id=f.target_id,
-                    changes=f.changes,
-                    request_id=f.request_id,
-                    prev_hash=prev_hash,
-                )
+                hashed_fields(chain=chain, seq=seq, at_iso=at_iso, prev_hash=prev_hash, **stored)
             )
             events.append(
-                AuditEvent(
-                    chain=chain,
-                    seq=seq,
-                    at=at,
-                    actor_user_id=f.actor_user_id,
-                    actor_label=f.actor_label,
-                    action=f.action,
-                    target_type=f.target_type,
-                    target_id=f.target_id,
-                    changes=f.changes,
-                    request_id=f.request_id,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                )
+                AuditEvent(chain=chain, seq=seq, at=at, prev_hash=prev_hash, hash=digest, **stored)
             )
             prev_hash = digest
         bulk_insert(events, with_ids=False)

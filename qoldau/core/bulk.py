@@ -16,7 +16,6 @@ foreign keys) pass as they are. Same rows, same defaults (``auto_now``/``auto_no
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import json
@@ -144,8 +143,7 @@ def bulk_insert(
 
     ``ignore_conflicts``: rows that would break a unique constraint are skipped (ON CONFLICT DO
     NOTHING, both databases); primary keys are then not set (read the rows back).
-    ``with_ids=False``: the keys are not read back either, so inside ``pipelined()`` the
-    statement does not wait for its answer (the instances keep ``pk`` None)."""
+    ``with_ids=False``: the keys are not read back either (the instances keep ``pk`` None)."""
     if not objs:
         return
     model = type(objs[0])
@@ -298,20 +296,6 @@ def insert_rows(
             return
         moment = clock.now()
         cursor.executemany(plan.sql, [_mapped_row(plan, row, moment) for row in rows])
-
-
-def pipelined() -> contextlib.AbstractContextManager[Any]:
-    """PostgreSQL: psycopg's pipeline mode, so statements whose answer nobody reads (INSERTs
-    without RETURNING, UPDATEs) go out without a round trip each; the next read, or the
-    commit, waits for all of them at once. An error of such a statement surfaces there and
-    fails the transaction as a whole. SQLite (in-process, no round trips): nothing."""
-    if connection.vendor != "postgresql":
-        return contextlib.nullcontext()
-    connection.ensure_connection()
-    raw = connection.connection
-    assert raw is not None
-    pipeline: contextlib.AbstractContextManager[Any] = raw.pipeline()
-    return pipeline
 
 
 def _set_keys(objs: Sequence[models.Model], ids: list[Any]) -> None:

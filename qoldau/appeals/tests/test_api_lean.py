@@ -301,3 +301,25 @@ def test_a_session_cookie_sends_the_request_the_full_way(
     answer = wsgi_post(lean, appeal_data(), **{"X-API-Key": org_a.key, "Cookie": cookie})
     assert answer.status == 201, answer.body
     assert served == []
+
+
+@pytest.mark.django_db
+def test_a_committer_that_does_not_answer_in_time_is_a_503_asking_to_send_again(
+    org_a: Any, lean: LeanIntakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow(*_args: Any) -> Any:
+        raise TimeoutError
+
+    monkeypatch.setattr(api_lean, "intake_run", slow)
+    answer = wsgi_post(
+        lean,
+        appeal_data(),
+        **{"X-API-Key": org_a.key, "Idempotency-Key": "slow", "Accept-Language": "kk"},
+    )
+    assert answer.status == 503
+    assert answer.headers["Retry-After"] == "1"
+    assert answer.headers["Content-Language"] == "kk"
+    assert answer.json()["code"] == "intake_busy"
+    assert "Idempotency-Key" in answer.json()["message"]
+    assert answer.json()["message"].startswith("Өтініш")  # Kazakh, as the request asked
+    assert Appeal.objects.count() == 0

@@ -1,16 +1,15 @@
-"""The API intake with ``Idempotency-Key`` and group commit (issue 4, ADR 0007).
+"""The API intake with ``Idempotency-Key`` and group commit (issue 4, ADR 0007, ADR 0011).
 
 ``appeal_register_idempotent`` registers once per (client, key), the way Stripe does: the same key
 with the same body replays the first response; with another body it is refused naming the key.
 
-Many requests arrive at once, and each registration would take the year's number counter and
-the audit chain's head FOR UPDATE and hold both until its commit's WAL flush. So a web process
-hands its registrations to one *group committer* thread, which registers everything waiting in
-one transaction: one idempotency-key INSERT, one lock of the counter, one multi-row INSERT per
-table, one lock of the audit chain, one commit (one fsync) for the batch. Every request waits
-for that commit before it answers, so a 201 still means "committed". When a batch fails as a
-whole, each of its requests is registered again on its own, in its own transaction, so one bad
-item neither loses nor poisons the others.
+Many requests arrive at once, and each registration would take the audit chain's head (and on
+SQLite the year's number counter) and hold it until its commit's WAL flush. So a web process
+hands its registrations to its *group committer* (``committer.py``), which registers everything
+waiting in one transaction: on PostgreSQL two statements and one commit (one fsync) for the
+batch (``intake_write.py``). Every request waits for that commit before it answers, so a 201
+still means "committed". When a batch fails as a whole, each of its requests is registered
+again on its own, in its own transaction, so one bad item neither loses nor poisons the others.
 
 Inside a transaction (the tests' ``django_db``) or with ``APPEALS_INTAKE_GROUP_COMMIT`` off the
 calling thread registers its request itself, through the same code (a batch of one).

@@ -2,10 +2,11 @@
 
 A batch takes two steps inside one transaction:
 
-1. **claim** its idempotency keys: insert them (``ON CONFLICT DO NOTHING``, in one order in
-   every batch, so two batches never wait for each other's keys crosswise) and, for each key
-   it inserted, take an appeal id and a registration number. On PostgreSQL this is one
-   statement (the ids and numbers come from sequences, no row lock); on SQLite, which runs one
+1. **claim** its idempotency keys: insert them, in one order in every batch (so two batches
+   never wait for each other's keys crosswise), and for each key it inserted take an appeal id
+   and a registration number; a key that was there already is read back as it was stored. On
+   PostgreSQL this is one statement (``ON CONFLICT DO UPDATE`` changing nothing returns the
+   existing row; ids and numbers come from sequences, no row lock); on SQLite, which runs one
    writer at a time, the ids follow the table's ``sqlite_sequence`` and the numbers the year's
    counter row.
 2. **write** the fresh appeals with everything that goes with them — the ``registered``

@@ -165,6 +165,8 @@ class LeanIntakeApp:
                 answer = self._direct(intake)
         except TimeoutError:
             answer = self._busy(intake)
+        except Exception as exc:  # e.g. the database gone while the API key was looked up
+            answer = self._failure(self._requested(intake), exc)
         finally:
             self._finished()
         if answer is DECLINED:
@@ -256,13 +258,18 @@ class LeanIntakeApp:
             except Exception as exc:
                 return self._failure(intake, exc)
 
+    def _requested(self, intake: _Intake) -> _Intake:
+        """``intake`` with its request object and language, made here if its job had not."""
+        if intake.request is None:
+            intake.request = WSGIRequest(intake.environ)
+            intake.language = translation.get_language_from_request(intake.request)
+        return intake
+
     def _busy(self, intake: _Intake) -> _Answer:
         """The committer did not answer within ``APPEALS_INTAKE_WAIT_SECONDS`` (the database is
         slow or away): 503, and the client sends the same request again — the key makes sure
         it is registered once, whether or not the first attempt gets through meanwhile."""
-        if intake.request is None:
-            intake.request = WSGIRequest(intake.environ)
-            intake.language = translation.get_language_from_request(intake.request)
+        self._requested(intake)
         with self._context(intake):
             body: dict[str, Any] = {
                 "code": "intake_busy",

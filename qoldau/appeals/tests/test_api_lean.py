@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client, RequestFactory
 from prometheus_client import REGISTRY
@@ -322,4 +322,23 @@ def test_a_committer_that_does_not_answer_in_time_is_a_503_asking_to_send_again(
     assert answer.json()["code"] == "intake_busy"
     assert "Idempotency-Key" in answer.json()["message"]
     assert answer.json()["message"].startswith("Өтініш")  # Kazakh, as the request asked
+    assert Appeal.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_failure_before_the_intake_is_read_is_a_logged_500(
+    org_a: Any,
+    lean: LeanIntakeApp,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def gone(_raw: str) -> Any:
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(api_lean, "api_key_authenticate", gone)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        answer = wsgi_post(lean, appeal_data(), **{"X-API-Key": org_a.key, "Idempotency-Key": "g"})
+    assert answer.status == 500
+    assert answer.headers["X-Request-ID"]
+    assert len([r for r in caplog.records if r.name == "django.request"]) == 1
     assert Appeal.objects.count() == 0

@@ -31,6 +31,7 @@ from collections import Counter
 from typing import Any
 
 from bench.knowledge.common import log, markdown
+from bench.routing import cold
 from bench.routing.common import Call, Driver, calls, child, operators, percentiles
 
 COMPETENCES = 100
@@ -102,6 +103,11 @@ def _child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         )
     result["ours"]["check"] = ours.double_assignments()
     result["ours"]["workers"] = f"{processes}×{workers}"
+    if connection.vendor == "postgresql" and args.cold_rounds > 0:
+        log(f"{kind}: events on a new connection and on a kept one")
+        wanted = 2 * args.cold_rounds * args.cold_events
+        fresh = calls(args.rate / 2, 10 + wanted / (args.rate / 2), COMPETENCES, HANDLE_MEAN, 77)
+        result["cold"] = cold.measure(fresh[:wanted], args.cold_rounds, args.cold_events)
     if connection.vendor == "postgresql" and not args.no_peer:
         from bench.routing.peer import Reference
         from bench.routing.peer import reset as peer_reset
@@ -300,6 +306,10 @@ def main() -> None:
     parser.add_argument(
         "--no-tick", action="store_true", help="diagnosis: no routing_tick (no step timeouts)"
     )
+    parser.add_argument(
+        "--cold-rounds", type=int, default=3, help="new connections measured (PostgreSQL)"
+    )
+    parser.add_argument("--cold-events", type=int, default=30, help="calls per connection")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--markdown", action="store_true")
@@ -332,6 +342,13 @@ def main() -> None:
         f"{args.warmup:.0f} s warm-up"
     )
     print(markdown(headers, rows))
+    for kind, r in results.items():
+        if r.get("cold"):
+            print(
+                f"\nOne thread, {args.cold_rounds} connections × {args.cold_events} calls "
+                f"({kind}): p50 ms of an event by its position on the connection"
+            )
+            print(markdown(cold.headers(), cold.rows(r["cold"])))
     for kind, r in results.items():
         print(f"synchronous_commit ({kind}): {r.get('synchronous_commit') or '—'}")
     for kind, r in results.items():

@@ -61,3 +61,24 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
     result = _manage(tmp_path, PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "None"), ("-1", "None"), ("0", "0"), ("300", "300")],
+)
+def test_postgresql_connections_live_with_their_thread_unless_told(
+    tmp_path: Path, value: str | None, expected: str
+) -> None:
+    """Prepared statements and plans live with the connection (ADR 0012): kept by default."""
+    env = {**PRODUCTION, **({"DATABASE_CONN_MAX_AGE": value} if value is not None else {})}
+    shown = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    result = _manage(tmp_path, env, "shell", "-c", shown)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_a_connection_age_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    result = _manage(tmp_path, {**PRODUCTION, "DATABASE_CONN_MAX_AGE": "forever"}, "check")
+    assert result.returncode != 0
+    assert "DATABASE_CONN_MAX_AGE must be a whole number" in result.stderr

@@ -73,6 +73,8 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
     }
 else:
+    # Django's backend, with savepoints that leave psycopg's prepared statements alone.
+    _database["ENGINE"] = "qoldau.core.pgbackend"
     _database["CONN_HEALTH_CHECKS"] = True
     # Server-side binding lets psycopg prepare a statement after it has run a few times on a
     # connection, so PostgreSQL stops planning the router's and the intake's repeated queries

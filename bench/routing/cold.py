@@ -1,6 +1,7 @@
 """What a new database connection costs the router (ADR 0012): the same events one after
 another on one thread, first on a connection opened just before them, then on a connection
-that has already run them; for each, how long an event took by its position on the connection.
+that has already run them, then on that connection after a savepoint was rolled back on it; for
+each, how long an event took by its position since.
 
 On PostgreSQL psycopg prepares a statement after it has run ``DATABASE_PREPARE_THRESHOLD``
 times on a connection, and PostgreSQL plans a prepared statement afresh for its first five
@@ -16,6 +17,12 @@ from typing import Any
 
 from bench.routing.common import Call, percentiles
 
+# The states of a connection measured, in the order they are measured on it.
+STATES = {
+    "new": "new connection",
+    "kept": "kept connection",
+    "savepoint": "after a rolled-back savepoint",
+}
 # Positions of an event on its connection, as reported: the first, the 2nd-5th, 6th-10th, …
 BANDS = ((1, 1), (2, 5), (6, 10), (11, 15), (16, 30))
 
@@ -23,7 +30,8 @@ BANDS = ((1, 1), (2, 5), (6, 10), (11, 15), (16, 30))
 def measure(calls: Sequence[Call], rounds: int, per_connection: int) -> dict[str, Any]:
     """``rounds`` times: a new connection, then ``per_connection`` calls on it (each arrives, is
     answered by the operator offered it and ends), then the same number again on the kept
-    connection. Latencies in ms by position, for each kind of event. Needs ``django.setup()``."""
+    connection, then a savepoint rolled back and the same number again. Latencies in ms by
+    position, for each kind of event. Needs ``django.setup()``."""
     from django.db import connection, transaction
 
     from bench.routing import ours
@@ -33,7 +41,7 @@ def measure(calls: Sequence[Call], rounds: int, per_connection: int) -> dict[str
     offers = ours.Offers()
     spent: dict[str, dict[str, list[list[float]]]] = {
         state: {kind: [[] for _ in BANDS] for kind in ("arrive", "answer", "end")}
-        for state in ("new", "kept")
+        for state in STATES
     }
 
     def timed(state: str, kind: str, position: int, run: Any) -> None:
@@ -48,7 +56,9 @@ def measure(calls: Sequence[Call], rounds: int, per_connection: int) -> dict[str
     queue = iter(calls)
     for _round in range(rounds):
         connection.close()
-        for state in ("new", "kept"):
+        for state in STATES:
+            if state == "savepoint":
+                _roll_back_a_savepoint()
             for position in range(1, per_connection + 1):
                 call = next(queue)
                 ref = f"cold-{call.number:07d}"
@@ -96,10 +106,26 @@ def measure(calls: Sequence[Call], rounds: int, per_connection: int) -> dict[str
     }
 
 
+def _roll_back_a_savepoint() -> None:
+    """What a duplicate webhook or a ``get_or_create`` race does: a nested ``atomic`` that a
+    unique index refuses, inside a transaction that commits."""
+    from django.db import IntegrityError, transaction
+
+    from qoldau.routing.models import Skill
+
+    taken = Skill.objects.values_list("code", flat=True).first() or "s000"
+    with transaction.atomic(durable=True):
+        try:
+            with transaction.atomic():
+                Skill.objects.create(code=taken, name_kk="-", name_ru="-")
+        except IntegrityError:
+            pass
+
+
 def rows(result: dict[str, Any]) -> list[list[object]]:
     """Markdown rows: one per connection state and kind of event, p50 ms per position band."""
     out: list[list[object]] = []
-    for state, label in (("new", "new connection"), ("kept", "kept connection")):
+    for state, label in STATES.items():
         for kind in ("arrive", "answer", "end"):
             cells: list[object] = [label, kind]
             for band in result[state][kind]:

@@ -58,7 +58,7 @@ if not _database_url.startswith(("sqlite:", "postgres://", "postgresql://")):
 # A PostgreSQL connection lives as long as its thread (-1, the default; checked before each
 # request reuses it): psycopg's prepared statements and PostgreSQL's cached plans live with it,
 # and a new connection re-plans the router's statements for its first ten or so events at
-# 2-6 ms each (ADR 0012). A number of seconds recycles connections that old.
+# 2-16 ms each (ADR 0012). A number of seconds recycles connections that old.
 _conn_max_age = env.integer("DATABASE_CONN_MAX_AGE", -1)
 _database = dj_database_url.parse(
     _database_url, conn_max_age=None if _conn_max_age < 0 else _conn_max_age

@@ -104,7 +104,7 @@ def _child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     result["ours"]["check"] = ours.double_assignments()
     result["ours"]["workers"] = f"{processes}×{workers}"
     if connection.vendor == "postgresql" and args.cold_rounds > 0:
-        log(f"{kind}: events on a new connection and on a kept one")
+        log(f"{kind}: events on a new connection, a kept one, after a savepoint rollback")
         wanted = len(cold.STATES) * args.cold_rounds * args.cold_events
         fresh = calls(args.rate / 2, 10 + wanted / (args.rate / 2), COMPETENCES, HANDLE_MEAN, 77)
         result["cold"] = cold.measure(fresh[:wanted], args.cold_rounds, args.cold_events)

@@ -27,6 +27,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _savepoint_rollback(self, sid: str) -> None:
         """``ROLLBACK TO SAVEPOINT`` as libpq's PQexec (a savepoint exists, so the transaction
         has begun: nothing of psycopg's is needed before it)."""
+        self.ensure_connection()  # as Django's cursor() would (a no-op inside a transaction)
         raw: Any = self.connection
         with self.wrap_database_errors, raw.lock:
             result = raw.pgconn.exec_(self.ops.savepoint_rollback_sql(sid).encode())

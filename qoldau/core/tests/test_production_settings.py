@@ -21,6 +21,7 @@ PRODUCTION = {
 def _manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     inherited = {
         "DATABASE_URL",
+        "DATABASE_CONN_MAX_AGE",
         "QOLDAU_ENV",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
     }  # the browser tests set it

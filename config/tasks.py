@@ -16,7 +16,7 @@ from qoldau.core import clock
 from qoldau.knowledge.services import index_change_prune, knowledge_flag_unreviewed_changes
 from qoldau.mail.tasks import deliver_outbox, poll_mailboxes
 from qoldau.recordings import tasks as recordings_tasks
-from qoldau.reports.rollup import call_intervals_seal
+from qoldau.reports.rollup import call_intervals_seal, rating_days_seal
 from qoldau.workdays.services import workdays_ensure_loaded
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,9 @@ def appeals_purge_idempotency_keys() -> int:
 @db_periodic_task(crontab(minute="*/5"))
 @lock_task("reports-seal-call-intervals")
 def reports_seal_call_intervals() -> int:
-    """Every five minutes: seal the quarter-hours of call figures ended two hours ago (R16)."""
-    return call_intervals_seal()
+    """Every five minutes: seal the quarter-hours of call figures ended two hours ago (R16),
+    and the local days of call ratings ended two hours ago (R13)."""
+    return call_intervals_seal() + rating_days_seal()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -11,7 +11,13 @@ transaction on SQLite), then times, in the same run and on the same rows:
   floor of what the database can do with that query;
 - **DuckDB**: the columnar engine reading the same CSV into its own table, the same aggregate.
 
-Each figure set is checked to agree (counts exactly, wait sums to 1e-6). Timings are the median
+and the quality page's rating tables (per operator, service, line and day; R13): read from the
+call records before the month's ratings are sealed, then from the day rollup after, beside a
+hand-written aggregate of the ratings per operator. The calls point at 300 operators and 120
+services, and come in on three lines.
+
+Each figure set is checked to agree (counts exactly, wait sums to 1e-6; the rating tables from
+the rollup exactly as from the call records). Timings are the median
 of ``--repeat`` warm runs.
 
     .venv/bin/python -m bench.reports.metrics [--calls 1000000] [--repeat 5] [--markdown]
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -67,7 +74,16 @@ COLUMNS = [
     "anomalies",
     "updated_at",
     "rating",
+    "operator_id",
+    "service_id",
 ]
+# Who answered and which service a call was about: ids the worker gives its operators and
+# services (a fresh database has none of its own in that range).
+FIRST_ID = 900_001
+OPERATORS = 300
+SERVICES = 120
+LINES = [("1414", 0.85), ("88000807777", 0.14), ("", 0.01)]
+UNUSABLE = "!"  # no one signs in as a benchmark operator
 TARGET = 30  # the p.7 value seeded in the policy table; the worker reads it from there.
 
 HAND_SQL = """
@@ -79,6 +95,13 @@ SELECT queue, language, COUNT(*),
   SUM(CASE WHEN abandoned = {false} AND wait_seconds IS NOT NULL THEN wait_seconds END)
 FROM {table} WHERE arrived_at >= {p} AND arrived_at < {p}
 GROUP BY queue, language
+"""
+
+
+HAND_RATINGS_SQL = """
+SELECT operator_id, COUNT(*), SUM(rating) FROM telephony_callrecord
+WHERE arrived_at >= %s AND arrived_at < %s AND rating IS NOT NULL
+GROUP BY operator_id
 """
 
 
@@ -110,7 +133,9 @@ def write_csv(path: Path, calls: int, kind: str, seed: int = 1414) -> dict[str, 
             language = rng.choices([c for c, _w in LANGUAGES], [w for _c, w in LANGUAGES])[0]
             queue = rng.choice(QUEUES)
             roll = rng.random()
-            answered_at = ended_at = rating = ""
+            answered_at = ended_at = rating = operator = ""
+            line = rng.choices([c for c, _w in LINES], [w for _c, w in LINES])[0]
+            service = "" if rng.random() < 0.2 else str(FIRST_ID + rng.randrange(SERVICES))
             wait: str = ""
             talk: str = ""
             if arrived >= last_moment and roll < 0.5:
@@ -131,6 +156,7 @@ def write_csv(path: Path, calls: int, kind: str, seed: int = 1414) -> dict[str, 
                 answered = arrived + dt.timedelta(seconds=wait_s)
                 answered_at = _stamp(answered, kind)
                 ended_at = _stamp(answered + dt.timedelta(seconds=talk_s), kind)
+                operator = str(FIRST_ID + rng.randrange(OPERATORS))
                 if rng.random() < 0.3:  # about a third of the callers rate the answer (p.13)
                     rating = str(rng.choice([5, 5, 5, 4, 4, 3, 2, 1]))
             stamp = _stamp(arrived, kind)
@@ -138,7 +164,7 @@ def write_csv(path: Path, calls: int, kind: str, seed: int = 1414) -> dict[str, 
                 [
                     f"bench-{number:07d}",
                     "bench",
-                    "1414",
+                    line,
                     f"+7701{number % 10_000_000:07d}",
                     f"8701{number % 10_000_000:07d}",
                     language,
@@ -157,6 +183,8 @@ def write_csv(path: Path, calls: int, kind: str, seed: int = 1414) -> dict[str, 
                     "[]",
                     stamp,
                     rating,
+                    operator,
+                    service,
                 ]
             )
     return {"calls": calls, "waiting": waiting}
@@ -174,6 +202,43 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         result = fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times), result
+
+
+def _people_and_services() -> None:
+    """The operators and services the generated calls point at."""
+    from qoldau.accounts.models import User
+    from qoldau.registry.models import Organisation, PublicService
+
+    User.objects.bulk_create(
+        [
+            User(
+                pk=FIRST_ID + n,
+                username=f"bench-op{n:03d}",
+                first_name="Оператор",
+                last_name=f"№{n:03d}",
+                password=UNUSABLE,
+            )
+            for n in range(OPERATORS)
+        ]
+    )
+    owner = Organisation.objects.create(kind="central_body", name_kk="Министрлік", name_ru="Мин")
+    PublicService.objects.bulk_create(
+        [
+            PublicService(
+                pk=FIRST_ID + n,
+                register_number=f"bench-{n:05d}",
+                owner=owner,
+                name_kk=f"Қызмет {n}",
+                name_ru=f"Услуга {n}",
+            )
+            for n in range(SERVICES)
+        ]
+    )
+
+
+def _rating_tuples(table: Any) -> list[tuple[Any, ...]]:
+    rows = [*table.rows, table.total]
+    return [(r.label, r.rated, round(r.average or 0.0, 9), r.distribution) for r in rows]
 
 
 def _load(path: Path, kind: str) -> float:
@@ -230,13 +295,26 @@ def worker(path: Path, kind: str, repeat: int) -> dict[str, Any]:
     from qoldau.reports.periods import period_of_days
     from qoldau.reports.rollup import call_intervals_seal
 
+    _people_and_services()
     load_seconds = _load(path, kind)
+    from qoldau.reports import quality
+    from qoldau.reports.rollup import rating_days_seal
+
+    month = period_of_days(FIRST_DAY, FIRST_DAY + dt.timedelta(days=DAYS - 1))
+    ratings_before = {
+        dim: _timed(functools.partial(quality.rating_table, month, dim), max(1, repeat // 2))
+        for dim in quality.RATING_DIMENSIONS
+    }
     started = time.perf_counter()
     sealed_rows = call_intervals_seal(
         now=dt.datetime.combine(FIRST_DAY + dt.timedelta(days=DAYS), dt.time(0, 30), tzinfo=ZONE)
     )
     seal_seconds = time.perf_counter() - started
-    month = period_of_days(FIRST_DAY, FIRST_DAY + dt.timedelta(days=DAYS - 1))
+    started = time.perf_counter()
+    rating_rows = rating_days_seal(
+        now=dt.datetime.combine(FIRST_DAY + dt.timedelta(days=DAYS), dt.time(2, 30), tzinfo=ZONE)
+    )
+    rating_seal_seconds = time.perf_counter() - started
     target = cm.answer_target(month.start)
     busy_day = FIRST_DAY + dt.timedelta(days=14)
     now = dt.datetime.combine(FIRST_DAY + dt.timedelta(days=DAYS - 1), dt.time(23, 58), tzinfo=ZONE)
@@ -253,10 +331,14 @@ def worker(path: Path, kind: str, repeat: int) -> dict[str, Any]:
     timings["wallboard (15/60 min, today, waiting)"], live = _timed(
         lambda: cm.live_figures(now), repeat
     )
-    from qoldau.reports import quality
-
-    timings["quality: month's ratings per line (records, no rollup)"], _ratings = _timed(
-        lambda: quality.rating_table(month, "line"), repeat
+    ratings: dict[str, Any] = {}
+    for dim in quality.RATING_DIMENSIONS:
+        timings[f"quality: month's ratings per {dim}"], ratings[dim] = _timed(
+            functools.partial(quality.rating_table, month, dim), repeat
+        )
+    ratings_agree = all(
+        _rating_tuples(ratings[dim]) == _rating_tuples(ratings_before[dim][1])
+        for dim in quality.RATING_DIMENSIONS
     )
 
     false, true, p = ("false", "true", "%s") if kind == "postgres" else ("0", "1", "%s")
@@ -272,6 +354,15 @@ def worker(path: Path, kind: str, repeat: int) -> dict[str, Any]:
             return list(cursor.fetchall())
 
     hand_seconds, hand_rows = _timed(hand, repeat)
+
+    def hand_ratings() -> dict[str, tuple[int, int]]:
+        with connection.cursor() as cursor:
+            ops = connection.ops
+            bounds = [ops.adapt_datetimefield_value(m) for m in (month.start, month.end)]
+            cursor.execute(HAND_RATINGS_SQL, bounds)
+            return {str(op or ""): (int(n), int(total)) for op, n, total in cursor.fetchall()}
+
+    hand_ratings_seconds, by_operator = _timed(hand_ratings, repeat)
     total = ours.total
     return {
         "kind": kind,
@@ -294,7 +385,16 @@ def worker(path: Path, kind: str, repeat: int) -> dict[str, Any]:
         "hand": _totals(hand_rows),
         "live_waiting": live.waiting.calls,
         "days": len(_days),
-        "rated": _ratings.total.rated,
+        "rated": ratings["line"].total.rated,
+        "ratings_before": {dim: seconds for dim, (seconds, _t) in ratings_before.items()},
+        "rating_rows": rating_rows,
+        "rating_seal_seconds": rating_seal_seconds,
+        "hand_ratings_seconds": hand_ratings_seconds,
+        # The rollup's tables equal the call records' (before sealing), and its per-operator
+        # counts and score sums equal the hand-written query's.
+        "ratings_agree": ratings_agree
+        and sum(n for n, _s in by_operator.values()) == ratings["operator"].total.rated
+        and len(by_operator) == len(ratings["operator"].rows),
     }
 
 
@@ -365,7 +465,8 @@ def main() -> int:
                 f"hand SQL {result['agree_hand']}, DuckDB {result['agree_duckdb']}")  # fmt: skip
             results.append(result)
     _print(results, args)
-    return 0 if all(r["agree_hand"] and r["agree_duckdb"] for r in results) else 1
+    agree = all(r["agree_hand"] and r["agree_duckdb"] and r["ratings_agree"] for r in results)
+    return 0 if agree else 1
 
 
 def _print(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -373,8 +474,15 @@ def _print(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     for r in results:
         for name, seconds in r["timings"].items():
             rows.append([r["kind"], f"ours: {name}", f"{seconds * 1000:.0f}"])
+        for dim, seconds in r["ratings_before"].items():
+            before = f"ours before the ratings are sealed (call records): ratings per {dim}"
+            rows.append([r["kind"], before, f"{seconds * 1000:.0f}"])
         seal = f"ours: seal the month into {r['sealed_rows']:,} quarter-hour rows (once)"
         rows.append([r["kind"], seal, f"{r['seal_seconds'] * 1000:.0f}"])
+        seal = f"ours: seal the month's ratings into {r['rating_rows']:,} day rows (once)"
+        rows.append([r["kind"], seal, f"{r['rating_seal_seconds'] * 1000:.0f}"])
+        hand = "hand SQL on the call records: month's ratings per operator"
+        rows.append([r["kind"], hand, f"{r['hand_ratings_seconds'] * 1000:.0f}"])
         hand = "hand SQL on the call records: month, per queue and language"
         rows.append([r["kind"], hand, f"{r['hand_seconds'] * 1000:.0f}"])
         duck = "DuckDB (same rows, in memory): same aggregate"
@@ -391,6 +499,8 @@ def _print(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                 f"{o['abandonment'] * 100:.2f} %",
                 "yes" if r["agree_hand"] else "NO",
                 "yes" if r["agree_duckdb"] else "NO",
+                f"{r['rated']:,}",
+                "yes" if r["ratings_agree"] else "NO",
                 f"{r['load_seconds']:.0f}",
             ]
         )
@@ -401,7 +511,8 @@ def _print(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
         print(markdown(["database", "what", "ms"], rows))
         print()
         print(markdown(["database", "calls", "ASA, s", "service level", "abandoned",
-                        "= hand SQL", "= DuckDB", "load, s"], figures))  # fmt: skip
+                        "= hand SQL", "= DuckDB", "rated", "ratings agree", "load, s"],
+                       figures))  # fmt: skip
     else:
         print(header)
         for row in rows + figures:

@@ -37,6 +37,33 @@ class CallInterval(models.Model):
         return f"{self.start:%Y-%m-%d %H:%M} {self.queue}/{self.language}"
 
 
+class RatingDay(models.Model):
+    """Rated calls of one local day by operator, public service or line, and score (R13): a
+    month of a million calls is a few tens of thousands of rows. Written only by
+    ``rollup.rating_days_seal`` once the day has ended ``SEAL_AFTER`` ago; newer ratings are
+    read from the call records. Each rated call is counted once in every dimension."""
+
+    day = models.DateField(_("day"))
+    # "operator" or "service" (``key`` is the id, "" for none) or "line" (``key`` is the line).
+    dimension = models.CharField(_("grouped by"), max_length=10)
+    key = models.CharField(_("key"), max_length=64, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"))
+    rated = models.PositiveIntegerField(_("rated calls"))
+
+    class Meta:
+        verbose_name = _("day of call ratings")
+        verbose_name_plural = _("days of call ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "dimension", "key", "score"], name="reports_rating_day_once"
+            )
+        ]
+        indexes = [models.Index(fields=["dimension", "day"], name="reports_rating_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.dimension}={self.key}: {self.score}×{self.rated}"
+
+
 class RollupMark(models.Model):
     """How far the rollup is sealed: every quarter-hour before ``until`` is in ``CallInterval``."""
 

@@ -27,14 +27,16 @@ class Period:
             raise ValueError("a period ends after it starts")
 
 
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of the local day ``day``."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=clock.local_zone())
+
+
 def period_of_days(first: dt.date, last: dt.date) -> Period:
     """The local days ``first`` to ``last``, both included."""
     if last < first:
         first, last = last, first
-    zone = clock.local_zone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return Period(start, end)
+    return Period(local_midnight(first), local_midnight(last + dt.timedelta(days=1)))
 
 
 def period_rolling(minutes: int, now: dt.datetime | None = None) -> Period:

@@ -7,17 +7,20 @@
   the period, how many were answered by it, late, are overdue and still open, or still in time;
 - **escalations**: hand-offs of appeals to competent bodies (referrals R11, forwarded complaints
   R14) and transfers between operators (R12) made in the period.
-Each table is one grouped query.
+
+Ratings of whole local days sealed two hours after the day (``models.RatingDay``, written by
+``rollup.rating_days_seal``) come from the rollup, the rest of the period from the call records,
+so a month of a million calls reads in milliseconds (docs/performance.md, "Live metrics").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Literal
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -27,11 +30,21 @@ from qoldau.core import clock
 from qoldau.core.i18n import localized
 from qoldau.policy.enums import RuleCode
 from qoldau.policy.selectors import policy_value
-from qoldau.reports.periods import Period
+from qoldau.registry.models import PublicService
+from qoldau.reports.models import RatingDay, RollupMark
+from qoldau.reports.periods import Period, local_midnight
 from qoldau.telephony.models import CallRecord
 
 RatingDimension = Literal["operator", "service", "line", "day"]
 RATING_DIMENSIONS: tuple[RatingDimension, ...] = ("operator", "service", "line", "day")
+RATING_MARK = "ratings"
+# The dimensions stored in ``RatingDay`` and the call record's field each groups by.
+RATING_FIELDS = {"operator": "operator_id", "service": "service_id", "line": "line"}
+
+
+def rating_key(value: object) -> str:
+    """A value of a stored dimension as ``RatingDay.key`` holds it ("" for none)."""
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -58,73 +71,134 @@ def rating_scale(at: dt.datetime | dt.date | None = None) -> int:
     return policy_value(RuleCode.RATING_SCALE, at).as_int()
 
 
-def _rated(period: Period) -> QuerySet[CallRecord]:
-    return CallRecord.objects.filter(
-        arrived_at__gte=period.start, arrived_at__lt=period.end, rating__isnull=False
-    )
+@dataclass
+class _Tally:
+    """Rated calls of one row: how many, the sum of their scores, how many per score."""
+
+    rated: int = 0
+    score_sum: int = 0
+    by_score: dict[int, int] = field(default_factory=dict)
+
+    def add(self, score: int, count: int) -> None:
+        self.rated += count
+        self.score_sum += score * count
+        self.by_score[score] = self.by_score.get(score, 0) + count
+
+    def merge(self, other: _Tally) -> None:
+        for score, count in other.by_score.items():
+            self.add(score, count)
+
+    def row(self, label: str, scale: int) -> RatingRow:
+        return RatingRow(
+            label=label,
+            rated=self.rated,
+            average=self.score_sum / self.rated if self.rated else None,
+            distribution=tuple(self.by_score.get(s, 0) for s in range(1, scale + 1)),
+        )
 
 
-def _aggregates(scale: int) -> dict[str, Any]:
-    sums: dict[str, Any] = {"n": Count("pk"), "avg": Avg("rating")}
-    for score in range(1, scale + 1):
-        sums[f"r{score}"] = Count("pk", filter=Q(rating=score))
-    return sums
+RatingKey = str | dt.date
 
 
-def _row(label: str, values: dict[str, Any], scale: int) -> RatingRow:
-    return RatingRow(
-        label=label,
-        rated=int(values["n"] or 0),
-        average=float(values["avg"]) if values["avg"] is not None else None,
-        distribution=tuple(int(values[f"r{s}"] or 0) for s in range(1, scale + 1)),
-    )
+def _sealed_days(period: Period) -> tuple[tuple[dt.date, dt.date] | None, list[Period]]:
+    """The whole local days of ``period`` already in ``RatingDay`` (first, and the day after
+    the last) and the parts of the period read from the call records. One query (the mark)."""
+    sealed = RollupMark.objects.filter(name=RATING_MARK).values_list("until", flat=True).first()
+    if sealed is None:
+        return None, [period]
+    zone = clock.local_zone()
+    first = period.start.astimezone(zone).date()
+    if local_midnight(first) < period.start:
+        first += dt.timedelta(days=1)
+    after = min(period.end.astimezone(zone).date(), sealed.astimezone(zone).date())
+    if after <= first:
+        return None, [period]
+    raw = [Period(period.start, local_midnight(first)), Period(local_midnight(after), period.end)]
+    return (first, after), [p for p in raw if p.end > p.start]
 
 
-def _label(dimension: RatingDimension, values: dict[str, Any]) -> str:
-    if dimension == "operator":
-        if values["operator_id"] is None:
-            return _("No operator")
-        full = f"{values['operator__first_name']} {values['operator__last_name']}".strip()
-        return full or str(values["operator__username"])
-    if dimension == "service":
-        if values["service_id"] is None:
-            return _("No public service named")
-        names = {f"name_{c}": values[f"service__name_{c}"] for c in ("kk", "ru", "en")}
-        return localized(SimpleNamespace(**names), "name")
+def _tallies(period: Period, dimension: RatingDimension) -> dict[RatingKey, _Tally]:
+    """Rated calls of ``period`` per key of ``dimension`` and score: sealed days from the
+    rollup, the rest from the call records. At most four queries whatever the period."""
+    days, raws = _sealed_days(period)
+    tallies: dict[RatingKey, _Tally] = {}
+
+    def add(key: RatingKey, score: int, count: int) -> None:
+        tallies.setdefault(key, _Tally()).add(score, count)
+
+    if days is not None:
+        # Every rated call is counted once per dimension: the lines give the days.
+        stored = "line" if dimension == "day" else dimension
+        group = "day" if dimension == "day" else "key"
+        for row in (
+            RatingDay.objects.filter(dimension=stored, day__gte=days[0], day__lt=days[1])
+            .order_by()
+            .values(group, "score")
+            .annotate(n=Sum("rated"))
+        ):
+            add(row[group], int(row["score"]), int(row["n"]))
+    for raw in raws:
+        qs = CallRecord.objects.filter(
+            arrived_at__gte=raw.start, arrived_at__lt=raw.end, rating__isnull=False
+        ).order_by()
+        if dimension == "day":
+            qs = qs.annotate(day=TruncDate("arrived_at", tzinfo=clock.local_zone()))
+        column = "day" if dimension == "day" else RATING_FIELDS[dimension]
+        for row in qs.values(column, "rating").annotate(n=Count("pk")):
+            key = row[column] if dimension == "day" else rating_key(row[column])
+            add(key, int(row["rating"]), int(row["n"]))
+    return tallies
+
+
+def _labels(dimension: RatingDimension, keys: list[RatingKey]) -> dict[RatingKey, str]:
+    """What each key is called in the active language (one query for operators and
+    services); a key whose operator or service is gone is labelled as none."""
+    if dimension == "day":
+        return {k: k.strftime("%d.%m.%Y") for k in keys if isinstance(k, dt.date)}
     if dimension == "line":
-        return str(values["line"]) or _("Line not known")
-    day = values["day"]
-    return day.strftime("%d.%m.%Y") if day is not None else ""
-
-
-_GROUPS: dict[RatingDimension, tuple[str, ...]] = {
-    "operator": (
-        "operator_id",
-        "operator__first_name",
-        "operator__last_name",
-        "operator__username",
-    ),
-    "service": ("service_id", "service__name_kk", "service__name_ru", "service__name_en"),
-    "line": ("line",),
-    "day": ("day",),
-}
+        return {k: str(k) or _("Line not known") for k in keys}
+    ids = [int(k) for k in keys if isinstance(k, str) and k.isdigit()]
+    names: dict[RatingKey, str] = {}
+    if dimension == "operator":
+        none = _("No operator")
+        user_model = get_user_model()
+        login = user_model.USERNAME_FIELD
+        for pk, first, last, username in user_model.objects.filter(pk__in=ids).values_list(
+            "pk", "first_name", "last_name", login
+        ):
+            names[str(pk)] = f"{first} {last}".strip() or str(username)
+    else:
+        none = _("No public service named")
+        services = PublicService.objects.filter(pk__in=ids).only("name_kk", "name_ru", "name_en")
+        for service in services:
+            names[str(service.pk)] = localized(service, "name")
+    return {k: names.get(k, none) for k in keys}
 
 
 def rating_table(period: Period, dimension: RatingDimension) -> RatingTable:
     """Ratings of the calls of ``period`` grouped by ``dimension``, the best average first
-    (days in order). One query for the rows, one for the total."""
+    (days in order); the total counts every rated call of the period once."""
     scale = rating_scale(period.start)
-    qs = _rated(period).order_by()
+    tallies = _tallies(period, dimension)
+    labels = _labels(dimension, list(tallies))
+    total = _Tally()
+    by_label: dict[str, _Tally] = {}  # keys of operators or services that are gone merge
+    order: list[tuple[RatingKey, str]] = []
+    for key, tally in tallies.items():
+        total.merge(tally)
+        label = labels[key]
+        if label not in by_label:
+            by_label[label] = _Tally()
+            order.append((key, label))
+        by_label[label].merge(tally)
     if dimension == "day":
-        qs = qs.annotate(day=TruncDate("arrived_at", tzinfo=clock.local_zone()))
-    rows = [
-        _row(_label(dimension, values), values, scale)
-        for values in qs.values(*_GROUPS[dimension]).annotate(**_aggregates(scale))
-    ]
+        order.sort(key=lambda pair: pair[0])
+    rows = [by_label[label].row(label, scale) for _key, label in order]
     if dimension != "day":
         rows.sort(key=lambda r: (-(r.average or 0.0), -r.rated, r.label))
-    total = _row(_("All calls"), _rated(period).aggregate(**_aggregates(scale)), scale)
-    return RatingTable(dimension=dimension, scale=scale, rows=rows, total=total)
+    return RatingTable(
+        dimension=dimension, scale=scale, rows=rows, total=total.row(_("All calls"), scale)
+    )
 
 
 @dataclass

@@ -475,6 +475,10 @@ def history(request: HttpRequest, pk: int, language: str) -> HttpResponse:
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, *EDITOR_ROLES)
+    try:  # a missing article is a 404 whatever the upload (its errors are shown on its page)
+        article = selectors.article_get_for_editing(article_id=pk)
+    except NotFound as exc:
+        raise _not_found(exc) from exc
     form = AttachmentForm(request.POST, request.FILES)
     try:
         form.is_valid()
@@ -488,7 +492,6 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise _not_found(exc) from exc
     except DomainError as exc:
-        article = selectors.article_get_for_editing(article_id=pk)
         editor = ArticleForm(initial=_initial(article), creating=False, **_form_choices())
         form = AttachmentForm(request.POST)
         apply_errors(form, exc)

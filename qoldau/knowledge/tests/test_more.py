@@ -64,6 +64,16 @@ def test_an_attachment_is_stored_under_a_random_name_and_downloaded(
     )
 
 
+def test_an_upload_to_a_missing_article_is_not_found(people: People) -> None:
+    editor = client_for(people.editor)
+    url = "/kk/knowledge/editor/articles/999999/attachments/"
+    # Without a file (the upload's own error) and with one: the article decides first.
+    assert editor.post(url, {"title": ""}).status_code == 404
+    upload = SimpleUploadedFile("form.pdf", PDF, content_type="application/pdf")
+    assert editor.post(url, {"file": upload, "title": "Өтініш"}).status_code == 404
+    assert not ArticleAttachment.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "code"),
     [

@@ -240,6 +240,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # runserver's request lines (the demo) carry query strings: through the masking handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Handlers set here, so Huey's consumer does not add its own plain-text one.
         "huey": {
             "handlers": ["console"],

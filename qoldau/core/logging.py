@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from contextvars import ContextVar
+from typing import Any
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -22,6 +23,21 @@ def mask_personal_data(text: str) -> str:
     return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
 
 
+# What every LogRecord has; anything else on a record came with ``extra`` (Django's
+# ``django.request`` records carry the request, whose text includes the query string).
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _masked(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return mask_personal_data(str(value))
+
+
 class PersonalDataMaskFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -34,6 +50,9 @@ class PersonalDataMaskFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = mask_personal_data(record.exc_text)
+        for key, value in list(vars(record).items()):
+            if key not in _RECORD_FIELDS:
+                setattr(record, key, _masked(value))
         return True
 
 

@@ -76,3 +76,33 @@ def test_json_log_lines_carry_request_id_and_mask_personal_data(
     assert record["level"] == "WARNING"
     assert "555 12 34" not in record["message"]
     assert record["request_id"] == "-"
+
+
+def test_the_request_and_runserver_lines_are_masked_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Django logs a refused request with the request itself (its path and query string), and
+    runserver logs each request line: a search by IIN or phone must not reach the log."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+    from django.test import RequestFactory
+
+    dictConfig(settings.LOGGING)
+    request = RequestFactory().get("/kk/appeals/?q=870412300415&phone=%2B77011234567")
+    logging.getLogger("django.request").warning(
+        "Forbidden (Permission denied): %s",
+        request.path,
+        extra={"status_code": 403, "request": request},
+    )
+    logging.getLogger("django.server").info(
+        '"%s" %s %s', "GET /kk/appeals/?q=870412300415 HTTP/1.1", "403", "12",
+        extra={"request": request, "server_time": "06/Dec/2026 16:36:21"},
+    )  # fmt: skip
+    lines = capsys.readouterr().err.strip().splitlines()[-2:]
+    records = [json.loads(line) for line in lines]
+    assert "870412300415" not in "".join(lines)
+    assert "7011234567" not in "".join(lines)
+    assert "87******0415" in records[0]["request"]
+    assert records[0]["status_code"] == 403  # numbers stay numbers
+    assert "87******0415" in records[1]["message"]

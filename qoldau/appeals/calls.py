@@ -48,8 +48,9 @@ def call_appeals(*, call: CallRecord) -> list[Appeal]:
 
 
 def appeal_register_for_call(*, actor: Any, data: dict[str, Any], call_id: str) -> Appeal:
-    """Register an appeal from the desk during a call: the call's number, line and language
-    are the applicant's unless the operator changed them; the appeal is linked to the call."""
+    """Register an appeal from the desk during a call, inside the caller's transaction (the
+    form's, sent once): the call's number, line and language are the applicant's unless the
+    operator changed them; the appeal is linked to the call."""
     call = CallRecord.objects.filter(call_id=call_id).first()
     if call is None:
         raise NotFound("call_not_found", _("No such call."))
@@ -62,7 +63,7 @@ def appeal_register_for_call(*, actor: Any, data: dict[str, Any], call_id: str) 
         **{k: v for k, v in data.items() if v not in ("", None)},
     }
     cleaned = clean_appeal_input(data)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         appeal = appeal_register_cleaned(actor=actor, cleaned=cleaned, acknowledge=True)
         CallAppeal.objects.create(call=call, appeal=appeal, linked_at=clock.now())
         appeal_event_add(

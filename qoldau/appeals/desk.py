@@ -21,12 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qoldau.accounts.access import access_require_role
 from qoldau.accounts.enums import Role
 from qoldau.appeals.calls import appeal_register_for_call, call_appeals, caller_history
-from qoldau.appeals.forms import AppealForm, add_domain_errors
+from qoldau.appeals.forms import AppealForm, add_domain_errors, error_text, form_sent_again
 from qoldau.appeals.models import Appeal
 from qoldau.appeals.presentation import mask_phone
+from qoldau.appeals.submissions import desk_client, register_once
 from qoldau.appeals.views import _knowledge_url
 from qoldau.core import clock
-from qoldau.core.errors import DomainError, PermissionDenied, ValidationFailed
+from qoldau.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from qoldau.routing import services as routing
 from qoldau.routing.enums import Presence
 from qoldau.routing.models import Operator
@@ -221,18 +222,31 @@ def desk_register(request: HttpRequest, call_id: str) -> HttpResponse:
     if form.is_valid():
         data = dict(form.cleaned_data)
         upload = data.pop("attachment", None)
+        submission = data.pop("submission", "")
         data["attachments"] = [upload] if upload else []
         try:
-            appeal = appeal_register_for_call(actor=request.user, data=data, call_id=call_id)
+            appeal, fresh = register_once(
+                data={**data, "call": call_id},
+                submission=submission,
+                client=desk_client(request.user),
+                register=lambda: appeal_register_for_call(
+                    actor=request.user, data=data, call_id=call_id
+                ),
+            )
         except ValidationFailed as exc:
             add_domain_errors(form, exc)
+        except Conflict as exc:  # the same form sent again with other content
+            form = form_sent_again(AppealForm, request, error_text(exc))
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return _back(request)
         else:
-            messages.success(
-                request, _("Appeal %(number)s is registered.") % {"number": appeal.number}
+            done = (
+                _("Appeal %(number)s is registered.")
+                if fresh
+                else _("This form was already sent: appeal %(number)s is registered.")
             )
+            messages.success(request, done % {"number": appeal.number})
             return _back(request)
     context = _panel_context(request, operator)
     context["form"] = form

@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import secrets
+from typing import Any, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qoldau.appeals.enums import Category, Channel, ComplaintType, Language, LinkKind, Status
-from qoldau.core.errors import ValidationFailed
+from qoldau.core.errors import DomainError, ValidationFailed
 
 LANGUAGE_CHOICES = Language.choices
 
 
-class AppealForm(forms.Form):
+class SentOnceForm(forms.Form):
+    """A form whose sending registers an appeal: a hidden one-time token, made when the form is
+    shown, lets the same form sent twice register once (``submissions.py``)."""
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", secrets.token_urlsafe(18))
+
+
+FormT = TypeVar("FormT", bound=SentOnceForm)
+
+
+def form_sent_again(form_class: type[FormT], request: Any, message: str) -> FormT:
+    """The form as the applicant filled it, with a new token and ``message`` above it."""
+    data = request.POST.copy()
+    data["submission"] = secrets.token_urlsafe(18)
+    form = form_class(data, request.FILES or None)
+    form.is_valid()
+    form.add_error(None, message)
+    return form
+
+
+class AppealForm(SentOnceForm):
     """The operator's compact registration form, ordered for the keyboard."""
 
     content = forms.CharField(
@@ -56,7 +82,7 @@ class AppealForm(forms.Form):
     attachment = forms.FileField(label=_("File (optional)"), required=False)
 
 
-class PublicAppealForm(forms.Form):
+class PublicAppealForm(SentOnceForm):
     """The citizens' form (no login): fewer fields, and a honeypot that people never see."""
 
     name = forms.CharField(label=_("Your name"), max_length=200)
@@ -113,6 +139,15 @@ class FilterForm(forms.Form):
 class LinkForm(forms.Form):
     other_number = forms.CharField(label=_("Other appeal's number"), max_length=20)
     kind = forms.ChoiceField(label=_("Kind"), choices=LinkKind.choices)
+
+
+def error_text(exc: DomainError) -> str:
+    """A service's message with its parameters filled in."""
+    message = str(exc.message)
+    if exc.params:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            message = message % exc.params
+    return message
 
 
 def add_domain_errors(form: forms.Form, exc: ValidationFailed) -> None:

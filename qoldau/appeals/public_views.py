@@ -10,13 +10,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from qoldau.appeals.enums import Channel
-from qoldau.appeals.forms import PublicAppealForm, StatusForm, add_domain_errors
+from qoldau.appeals.forms import (
+    PublicAppealForm,
+    StatusForm,
+    add_domain_errors,
+    error_text,
+    form_sent_again,
+)
+from qoldau.appeals.inputs import clean_appeal_input
 from qoldau.appeals.presentation import deadline_of, event_text
 from qoldau.appeals.ratings import appeal_rate, rating_get
 from qoldau.appeals.selectors import appeal_find_for_applicant
-from qoldau.appeals.services import appeal_register
+from qoldau.appeals.services import appeal_register_cleaned
+from qoldau.appeals.submissions import PUBLIC_FORM, register_once
 from qoldau.core import clock
-from qoldau.core.errors import DomainError, NotFound, ValidationFailed
+from qoldau.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from qoldau.core.i18n import current_language
 from qoldau.policy.selectors import policy_value
 
@@ -58,25 +66,37 @@ def public_new(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             upload = data.pop("attachment", None)
             data.pop("website", None)
+            submission = data.pop("submission", "")
             data |= {
                 "channel": Channel.WEB,
                 "language": current_language(),
                 "attachments": [upload] if upload else [],
             }
             try:
-                appeal = appeal_register(actor=request.user, data=data)
+                cleaned = clean_appeal_input(data)
+                appeal, fresh = register_once(
+                    data=data,
+                    submission=submission,
+                    client=PUBLIC_FORM,
+                    register=lambda: appeal_register_cleaned(
+                        actor=request.user, cleaned=cleaned, acknowledge=True
+                    ),
+                )
             except ValidationFailed as exc:
                 if any(e.field == "attachments" for e in exc.errors):
                     for error in exc.errors:
                         if error.field == "attachments":
                             error.field = "attachment"
                 add_domain_errors(form, exc)
+            except Conflict as exc:  # the same form sent again with other content
+                form = form_sent_again(PublicAppealForm, request, error_text(exc))
+                return render(request, "appeals/public_new.html", {"form": form}, status=409)
             else:
                 return render(
                     request,
                     "appeals/public_done.html",
                     {"number": appeal.number, "deadline": deadline_of(appeal)},
-                    status=201,
+                    status=201 if fresh else 200,
                 )
     return render(request, "appeals/public_new.html", {"form": form})
 

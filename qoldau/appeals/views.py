@@ -19,7 +19,15 @@ from qoldau.accounts.access import access_require_role
 from qoldau.accounts.enums import Role
 from qoldau.appeals import services
 from qoldau.appeals.enums import Category, HandoffKind
-from qoldau.appeals.forms import AppealForm, FilterForm, LinkForm, add_domain_errors
+from qoldau.appeals.forms import (
+    AppealForm,
+    FilterForm,
+    LinkForm,
+    add_domain_errors,
+    error_text,
+    form_sent_again,
+)
+from qoldau.appeals.inputs import clean_appeal_input
 from qoldau.appeals.models import Appeal
 from qoldau.appeals.ports import MonitoringUnavailable, monitoring_system
 from qoldau.appeals.presentation import (
@@ -40,8 +48,9 @@ from qoldau.appeals.selectors import (
     appeal_queue,
     competent_body_list,
 )
+from qoldau.appeals.submissions import desk_client, register_once
 from qoldau.appeals.transitions import actions_from
-from qoldau.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from qoldau.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from qoldau.registry.models import Organisation
 
 WORK_ROLES: Final = (Role.OPERATOR, Role.SUPERVISOR, Role.UCC_ADMIN)
@@ -142,18 +151,34 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         upload = data.pop("attachment", None)
+        submission = data.pop("submission", "")
         data["attachments"] = [upload] if upload else []
         try:
-            appeal = services.appeal_register(actor=request.user, data=data)
+            cleaned = clean_appeal_input(data)
+            appeal, fresh = register_once(
+                data=data,
+                submission=submission,
+                client=desk_client(request.user),
+                register=lambda: services.appeal_register_cleaned(
+                    actor=request.user, cleaned=cleaned, acknowledge=True
+                ),
+            )
         except ValidationFailed as exc:
             for error in exc.errors:
                 if error.field == "attachments":
                     error.field = "attachment"
             add_domain_errors(form, exc)
+        except Conflict as exc:  # the same form sent again with other content
+            form = form_sent_again(AppealForm, request, error_text(exc))
+            context = {"form": form, "knowledge_url": _knowledge_url()}
+            return render(request, "appeals/new.html", context, status=409)
         else:
-            messages.success(
-                request, _("Appeal %(number)s is registered.") % {"number": appeal.number}
+            done = (
+                _("Appeal %(number)s is registered.")
+                if fresh
+                else _("This form was already sent: appeal %(number)s is registered.")
             )
+            messages.success(request, done % {"number": appeal.number})
             return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))
     return render(request, "appeals/new.html", {"form": form, "knowledge_url": _knowledge_url()})
 

@@ -1,0 +1,73 @@
+"""Forms sent twice register once (R8, R9): a double click on "Send", or a browser that sends
+the form again after its answer was lost, gives back the appeal of the first sending.
+
+Each form carries a one-time submission token, made when the form is shown
+(``forms.SentOnceForm``). The token is claimed, as an idempotency key of the form's client, in
+the transaction that registers the appeal, so a second sending waits for the first and then
+finds its appeal (the key's unique index decides between two at once). Refused input rolls the
+claim back with everything else, so the corrected form can be sent with the same token. A token
+sent again with other content (the applicant went back and changed the form) registers nothing
+and asks for the form to be sent again as a new appeal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from qoldau.appeals.intake import request_fingerprint
+from qoldau.appeals.models import Appeal, IdempotencyKey
+from qoldau.core import clock
+from qoldau.core.errors import Conflict
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+PUBLIC_FORM = "web-form"
+
+
+def desk_client(actor: Any) -> str:
+    """The client of the operators' forms: each operator's tokens are their own."""
+    return f"desk:{getattr(actor, 'pk', '')}"
+
+
+def register_once(
+    *, data: dict[str, Any], submission: str, client: str, register: Callable[[], Appeal]
+) -> tuple[Appeal, bool]:
+    """Run ``register`` (it registers the appeal of ``data`` in the current transaction) unless
+    the token already registered one; returns the appeal and whether this call registered it.
+    A form without a well-formed token registers as before, without the guard."""
+    fingerprint = request_fingerprint(data)
+    with transaction.atomic(durable=True):
+        if not _TOKEN.fullmatch(submission or ""):
+            return register(), True
+        key, created = IdempotencyKey.objects.get_or_create(
+            client=client,
+            key=submission,
+            defaults={"request_hash": fingerprint, "status_code": 201, "created_at": clock.now()},
+        )
+        if not created:
+            return _sent_before(key, fingerprint), False
+        appeal = register()
+        key.appeal = appeal
+        key.response = {"number": appeal.number}
+        key.save(update_fields=["appeal", "response"])
+    return appeal, True
+
+
+def _sent_before(key: IdempotencyKey, fingerprint: str) -> Appeal:
+    appeal = key.appeal
+    if appeal is not None and key.request_hash == fingerprint:
+        return appeal
+    number = appeal.number if appeal is not None else str(key.response.get("number", ""))
+    raise Conflict(
+        "form_already_sent",
+        _(
+            "This form was already sent and registered as appeal %(number)s. Check it and send "
+            "the form again to register a new appeal."
+        ),
+        field="submission",
+        params={"number": number},
+    )

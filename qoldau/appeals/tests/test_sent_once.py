@@ -1,0 +1,175 @@
+"""A form sent twice registers one appeal (R8): the citizens' form, the operator's form and the
+desk's form during a call each carry a one-time token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client, override_settings
+
+from qoldau.appeals.models import Appeal, CallAppeal
+from qoldau.core import clock
+from qoldau.core.models import OutboxMessage
+from qoldau.registry.tests.factories import PASSWORD
+from qoldau.routing.tests.factories import make_operator, make_queue
+from qoldau.telephony.ports import CallEvent, CallEventKind
+from qoldau.telephony.services import call_event_ingest
+
+pytestmark = pytest.mark.django_db
+TOKEN = re.compile(r'name="submission" value="([A-Za-z0-9_-]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()  # the public form's rate limit
+
+
+def _token(page: Any) -> str:
+    found = TOKEN.search(page.content.decode())
+    assert found, "the form carries no submission token"
+    return found.group(1)
+
+
+def _public(token: str, **overrides: Any) -> dict[str, Any]:
+    data = {"name": "Асель", "email": "asel@example.kz", "content": "Сұрағым бар", "phone": ""}
+    return {**data, "submission": token, **overrides}
+
+
+def test_the_citizens_form_sent_twice_registers_once() -> None:
+    client = Client()
+    token = _token(client.get("/kk/appeal/new/"))
+    first = client.post("/kk/appeal/new/", _public(token))
+    again = client.post("/kk/appeal/new/", _public(token))
+    appeal = Appeal.objects.get()
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert appeal.number in first.content.decode()
+    assert appeal.number in again.content.decode()
+    acknowledgements = OutboxMessage.objects.filter(recipient="asel@example.kz")
+    assert acknowledgements.count() == 1
+    # Another visit to the form is another appeal.
+    other = _token(client.get("/kk/appeal/new/"))
+    assert other != token
+    assert client.post("/kk/appeal/new/", _public(other)).status_code == 201
+    assert Appeal.objects.count() == 2
+
+
+def test_a_refused_form_keeps_its_token_for_the_corrected_one() -> None:
+    client = Client()
+    token = _token(client.get("/ru/appeal/new/"))
+    refused = client.post("/ru/appeal/new/", _public(token, content=""))
+    assert refused.status_code == 200
+    assert _token(refused) == token
+    assert not Appeal.objects.exists()
+    assert client.post("/ru/appeal/new/", _public(token)).status_code == 201
+    assert Appeal.objects.count() == 1
+
+
+def test_the_same_form_changed_and_sent_again_asks_before_a_new_appeal() -> None:
+    client = Client()
+    token = _token(client.get("/ru/appeal/new/"))
+    client.post("/ru/appeal/new/", _public(token))
+    number = Appeal.objects.get().number
+    changed = client.post("/ru/appeal/new/", _public(token, content="Другой вопрос"))
+    assert changed.status_code == 409
+    page = changed.content.decode()
+    assert number in page
+    assert "Другой вопрос" in page  # nothing the applicant typed is lost
+    fresh = _token(changed)
+    assert fresh != token
+    assert Appeal.objects.count() == 1
+    assert (
+        client.post("/ru/appeal/new/", _public(fresh, content="Другой вопрос")).status_code == 201
+    )
+    assert list(Appeal.objects.order_by("pk").values_list("content", flat=True)) == [
+        "Сұрағым бар",
+        "Другой вопрос",
+    ]
+
+
+def test_the_operators_form_sent_twice_opens_the_same_appeal(operator: Any) -> None:
+    client = Client()
+    client.force_login(operator)
+    token = _token(client.get("/kk/appeals/new/"))
+    data = {
+        "content": "Жәрдемақы туралы сұрақ",
+        "category": "consultation",
+        "language": "kk",
+        "channel": "phone",
+        "line": "1414",
+        "submission": token,
+    }
+    first = client.post("/kk/appeals/new/", data)
+    again = client.post("/kk/appeals/new/", data, follow=True)
+    appeal = Appeal.objects.get()
+    assert first["Location"] == again.redirect_chain[0][0] == f"/kk/appeals/{appeal.pk}/"
+    assert appeal.number in again.content.decode()
+    # Another operator's form with the same token is not theirs to replay.
+    other = make_operator().user
+    other.set_password(PASSWORD)
+    other.save()
+    client.force_login(other)
+    assert client.post("/kk/appeals/new/", data).status_code == 302
+    assert Appeal.objects.count() == 2
+
+
+@override_settings(TELEPHONY_CONTROL="simulator")
+def test_the_desks_form_during_a_call_sent_twice_registers_and_links_once(
+    operator: Any,
+) -> None:
+    make_queue("all", steps=[{"skill_mode": "any", "members_only": False}])
+    desk_operator = make_operator(user=operator, languages={"ru": 5})
+    now = clock.now()
+    call_event_ingest(
+        CallEvent("c7", 1, CallEventKind.ARRIVED, now, caller="87015550707", language="ru")
+    )
+    call_event_ingest(
+        CallEvent(
+            "c7",
+            2,
+            CallEventKind.ANSWERED,
+            now + dt.timedelta(seconds=2),
+            operator=desk_operator.extension,
+        )
+    )
+    client = Client()
+    client.force_login(operator)
+    token = _token(client.get("/ru/appeals/desk/"))
+    data = {"content": "Вопрос о пенсии", "category": "consultation", "language": "ru"}
+    data |= {"channel": "phone", "line": "1414", "submission": token}
+    for _ in range(2):
+        assert client.post("/ru/appeals/desk/call/c7/appeal/", data).status_code == 302
+    appeal = Appeal.objects.get()
+    assert appeal.applicant_phone == "+77015550707"
+    assert CallAppeal.objects.filter(appeal=appeal).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sendings_at_once_register_one_appeal() -> None:
+    """Both requests claim the token together: the key's unique index lets one register and
+    the other wait for its commit and answer with the same number."""
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a server database; SQLite serialises writers anyway")
+    token = _token(Client().get("/kk/appeal/new/"))
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            answers.append(Client().post("/kk/appeal/new/", _public(token)).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 201]
+    assert Appeal.objects.count() == 1

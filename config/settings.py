@@ -178,6 +178,7 @@ LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 LANGUAGE_COOKIE_NAME = "qoldau_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # Kazakh number and date formats (Django has none)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.string("QOLDAU_TIME_ZONE", "Asia/Almaty")

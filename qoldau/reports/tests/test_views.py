@@ -72,6 +72,19 @@ def test_the_wallboard_shows_the_figures(user_with: MakeUser, role: str) -> None
     assert 'role="alert"' not in html
 
 
+@pytest.mark.parametrize(
+    ("language", "share"), [("kk", "50,0 %"), ("ru", "50,0 %"), ("en", "50.0 %")]
+)
+def test_shares_are_written_as_the_language_writes_numbers(
+    supervisor: Any, language: str, share: str
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        make_call(NOW - dt.timedelta(minutes=5), wait=12.0)
+        make_call(NOW - dt.timedelta(minutes=4), wait=50.0)
+        html = _client(supervisor).get(f"/{language}/reports/wallboard/").content.decode()
+    assert share in html  # half the calls answered within 30 s
+
+
 def _set_target(seconds: int) -> None:
     changed = PolicyRule.objects.filter(code="answer_time_avg").update(value=Decimal(seconds))
     assert changed >= 1

@@ -116,6 +116,14 @@ class RecordingRequest(models.Model):
             models.Index(fields=["status", "due_at"], name="rec_request_status_due_idx"),
             models.Index(fields=["organisation", "filed_at"], name="rec_request_org_idx"),
         ]
+        constraints = [
+            # The same written request, filed again while the first is open, is the first.
+            models.UniqueConstraint(
+                fields=["organisation", "document_sha256", "phone", "call_date"],
+                condition=models.Q(status__in=["filed", "late"]),
+                name="rec_request_open_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.pk}: {self.call_date.isoformat()}"

@@ -6,13 +6,14 @@ through ``transitions.py``, an audit record with every step."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +193,9 @@ def _match(request: RecordingRequest) -> int:
     return len(new)
 
 
+OPEN_STATUSES = (RequestStatus.FILED, RequestStatus.LATE)
+
+
 def recording_request_file(
     *,
     actor: Any,
@@ -202,6 +206,44 @@ def recording_request_file(
     reference: str = "",
 ) -> RecordingRequest:
     """Register an authorized body's written request; starts the four-hour clock (p.14)."""
+    request, _filed = recording_request_file_once(
+        actor=actor,
+        call_date=call_date,
+        phone=phone,
+        document=document,
+        document_name=document_name,
+        reference=reference,
+    )
+    return request
+
+
+def _open_twin(organisation_id: Any, sha256: str, phone: str, call_date: Any) -> Any:
+    return (
+        RecordingRequest.objects.filter(
+            organisation_id=organisation_id,
+            document_sha256=sha256,
+            phone=phone,
+            call_date=call_date,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def recording_request_file_once(
+    *,
+    actor: Any,
+    call_date: Any,
+    phone: str,
+    document: bytes | None,
+    document_name: str = "",
+    reference: str = "",
+) -> tuple[RecordingRequest, bool]:
+    """``recording_request_file``, and whether this call filed it: the same written request
+    (the same document, number and date from the same body) sent again while the first is
+    open, by a double click or a browser that sends the form again, is that first request
+    (one clock, one delivery). A partial unique index decides between two at once."""
     require_authorized_body(actor)
     cleaned = clean_request_input(
         call_date=call_date,
@@ -210,6 +252,10 @@ def recording_request_file(
         document_name=document_name,
         reference=reference,
     )
+    sha256 = hashlib.sha256(cleaned.document).hexdigest()
+    twin = _open_twin(actor.organisation_id, sha256, cleaned.phone, cleaned.call_date)
+    if twin is not None:
+        return twin, False
     now = clock.now()
     with translation.override("en"):  # stored once; shown per reader through the rule id
         due = policy_due(DELIVERY_RULE, now)
@@ -250,10 +296,16 @@ def recording_request_file(
                     "calls_found": found,
                 },
             )
+    except IntegrityError:
+        store.delete(stored.key)
+        twin = _open_twin(actor.organisation_id, sha256, cleaned.phone, cleaned.call_date)
+        if twin is None:
+            raise
+        return twin, False
     except BaseException:
         store.delete(stored.key)
         raise
-    return request
+    return request, True
 
 
 # --- the contact center's side -----------------------------------------------------------------

@@ -94,7 +94,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         document, name = _read_upload(data.get("document"))
         try:
-            filed = request_services.recording_request_file(
+            filed, fresh = request_services.recording_request_file_once(
                 actor=request.user,
                 call_date=data["call_date"],
                 phone=data["phone"],
@@ -108,10 +108,17 @@ def request_new(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as exc:
             raise _forbid(exc) from exc
         else:
+            done = (
+                _("Request No. %(number)s is registered; the recordings are due by %(due)s.")
+                if fresh
+                else _(
+                    "This request was already filed as No. %(number)s; the recordings are "
+                    "due by %(due)s."
+                )
+            )
             messages.success(
                 request,
-                _("Request No. %(number)s is registered; the recordings are due by %(due)s.")
-                % {"number": filed.pk, "due": f"{local(filed.due_at):%d.%m.%Y %H:%M}"},
+                done % {"number": filed.pk, "due": f"{local(filed.due_at):%d.%m.%Y %H:%M}"},
             )
             return HttpResponseRedirect(reverse("recordings:request_detail", args=[filed.pk]))
     elif request.method == "POST":

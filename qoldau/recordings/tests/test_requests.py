@@ -73,6 +73,47 @@ def test_filing_starts_the_four_hour_clock_with_its_rule(officer: Any) -> None:
     assert event.changes["due_rule"] == request.due_rule_id
 
 
+def test_the_same_request_sent_again_while_open_is_the_first(officer: Any) -> None:
+    first = _file(officer)
+    again = _file(officer, phone="+7 701 234 56 78", reference="resent")  # the same number
+    assert again.pk == first.pk
+    assert RecordingRequest.objects.count() == 1
+    assert AuditEvent.objects.filter(action="recordings.request_filed").count() == 1
+    assert again.document_key == first.document_key  # the second copy was not kept
+    # Another document, or another date, is another request.
+    other = _file(officer, document=synthetic_pdf("Second letter"))
+    later = _file(officer, call_date=dt.date(2026, 12, 2))
+    assert len({first.pk, other.pk, later.pk}) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_request_sent_twice_at_once_is_filed_once(officer: Any) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a server database; SQLite serialises writers anyway")
+    import threading
+
+    barrier = threading.Barrier(2)
+    filed: list[int] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            filed.append(_file(officer).pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(filed) == 2
+    assert len(set(filed)) == 1
+    assert RecordingRequest.objects.count() == 1
+
+
 @pytest.mark.parametrize("phone", ["8 701 234 56 78", "+7 701 234 56 78", "701 234 56 78"])
 def test_calls_are_found_on_the_almaty_date_in_every_form_of_the_number(
     officer: Any, recorded: Callable[..., Recording], phone: str

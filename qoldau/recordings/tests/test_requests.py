@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import translation
 
+from qoldau.appeals.tests.reference import ensure_reference_data
 from qoldau.audit.models import AuditEvent
 from qoldau.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from qoldau.core.models import OutboxMessage
@@ -86,13 +88,24 @@ def test_the_same_request_sent_again_while_open_is_the_first(officer: Any) -> No
     assert len({first.pk, other.pk, later.pk}) == 3
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_same_request_sent_twice_at_once_is_filed_once(officer: Any) -> None:
-    from django.db import connection
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """The regions and Rules the migrations load, put back if another transactional test
+    emptied the tables."""
+    ensure_reference_data()
 
-    if connection.vendor != "postgresql":
-        pytest.skip("threads need a server database; SQLite serialises writers anyway")
+
+@pytest.mark.skipif(
+    "sqlite" in settings.DATABASES["default"]["ENGINE"],
+    reason="threads need a server database; SQLite serialises writers anyway",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_same_request_sent_twice_at_once_is_filed_once(
+    reference_data: None, officer: Any
+) -> None:
     import threading
+
+    from django.db import connection
 
     barrier = threading.Barrier(2)
     filed: list[int] = []

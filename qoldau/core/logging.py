@@ -25,7 +25,8 @@ def mask_personal_data(text: str) -> str:
 
 # What every LogRecord has; anything else on a record came with ``extra`` (Django's
 # ``django.request`` records carry the request, whose text includes the query string).
-_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# The request id is ours (32 hex digits) and must stay whole to join a request's lines.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 
 def _masked(value: Any) -> Any:

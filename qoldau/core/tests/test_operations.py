@@ -106,3 +106,22 @@ def test_the_request_and_runserver_lines_are_masked_too(
     assert "87******0415" in records[0]["request"]
     assert records[0]["status_code"] == 403  # numbers stay numbers
     assert "87******0415" in records[1]["message"]
+
+
+def test_a_request_id_that_looks_like_an_iin_stays_whole(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    from qoldau.core.logging import request_id_var
+
+    dictConfig(settings.LOGGING)
+    token = request_id_var.set("abc870412300415def0123456789abcd")
+    try:
+        logging.getLogger("qoldau.test").warning("lookup")
+    finally:
+        request_id_var.reset(token)
+    record = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert record["request_id"] == "abc870412300415def0123456789abcd"

@@ -16,6 +16,10 @@ from qoldau.core.errors import DomainError, ValidationFailed
 LANGUAGE_CHOICES = Language.choices
 
 
+def _new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
 class SentOnceForm(forms.Form):
     """A form whose sending registers an appeal: a hidden one-time token, made when the form is
     shown, lets the same form sent twice register once (``submissions.py``)."""
@@ -25,7 +29,7 @@ class SentOnceForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("submission", secrets.token_urlsafe(18))
+            self.initial.setdefault("submission", _new_token())
 
 
 FormT = TypeVar("FormT", bound=SentOnceForm)
@@ -34,7 +38,7 @@ FormT = TypeVar("FormT", bound=SentOnceForm)
 def form_sent_again(form_class: type[FormT], request: Any, message: str) -> FormT:
     """The form as the applicant filled it, with a new token and ``message`` above it."""
     data = request.POST.copy()
-    data["submission"] = secrets.token_urlsafe(18)
+    data["submission"] = _new_token()
     form = form_class(data, request.FILES or None)
     form.is_valid()
     form.add_error(None, message)
@@ -141,21 +145,21 @@ class LinkForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LinkKind.choices)
 
 
+def _filled(message: Any, params: Any) -> str:
+    text = str(message)
+    if params:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            text = text % params
+    return text
+
+
 def error_text(exc: DomainError) -> str:
     """A service's message with its parameters filled in."""
-    message = str(exc.message)
-    if exc.params:
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            message = message % exc.params
-    return message
+    return _filled(exc.message, exc.params)
 
 
 def add_domain_errors(form: forms.Form, exc: ValidationFailed) -> None:
     """Show each field error of a service on its field (or on the form when it has none)."""
     for error in exc.errors:
-        message = str(error.message)
-        if error.params:
-            with contextlib.suppress(KeyError, TypeError, ValueError):
-                message = message % error.params
         field = error.field if error.field in form.fields else None
-        form.add_error(field, message)
+        form.add_error(field, _filled(error.message, error.params))

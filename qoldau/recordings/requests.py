@@ -217,7 +217,9 @@ def recording_request_file(
     return request
 
 
-def _open_twin(organisation_id: Any, sha256: str, phone: str, call_date: Any) -> Any:
+def _open_twin(
+    organisation_id: Any, sha256: str, phone: str, call_date: Any
+) -> RecordingRequest | None:
     return (
         RecordingRequest.objects.filter(
             organisation_id=organisation_id,

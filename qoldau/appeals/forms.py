@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
 from typing import Any, TypeVar
 
 from django import forms
@@ -12,12 +11,9 @@ from django.utils.translation import pgettext_lazy
 
 from qoldau.appeals.enums import Category, Channel, ComplaintType, Language, LinkKind, Status
 from qoldau.core.errors import DomainError, ValidationFailed
+from qoldau.core.form_tokens import form_token_new
 
 LANGUAGE_CHOICES = Language.choices
-
-
-def _new_token() -> str:
-    return secrets.token_urlsafe(18)
 
 
 class SentOnceForm(forms.Form):
@@ -29,7 +25,7 @@ class SentOnceForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("submission", _new_token())
+            self.initial.setdefault("submission", form_token_new())
 
 
 FormT = TypeVar("FormT", bound=SentOnceForm)
@@ -38,7 +34,7 @@ FormT = TypeVar("FormT", bound=SentOnceForm)
 def form_sent_again(form_class: type[FormT], request: Any, message: str) -> FormT:
     """The form as the applicant filled it, with a new token and ``message`` above it."""
     data = request.POST.copy()
-    data["submission"] = _new_token()
+    data["submission"] = form_token_new()
     form = form_class(data, request.FILES or None)
     form.is_valid()
     form.add_error(None, message)

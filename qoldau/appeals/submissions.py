@@ -12,7 +12,6 @@ and asks for the form to be sent again as a new appeal.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,8 +22,8 @@ from qoldau.appeals.intake import request_fingerprint
 from qoldau.appeals.models import Appeal, IdempotencyKey
 from qoldau.core import clock
 from qoldau.core.errors import Conflict
+from qoldau.core.form_tokens import form_token_valid
 
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PUBLIC_FORM = "web-form"
 
 
@@ -41,7 +40,7 @@ def register_once(
     A form without a well-formed token registers as before, without the guard."""
     fingerprint = request_fingerprint(data)
     with transaction.atomic(durable=True):
-        if not _TOKEN.fullmatch(submission or ""):
+        if not form_token_valid(submission):
             return register(), True
         key, created = IdempotencyKey.objects.get_or_create(
             client=client,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.accounts.access import access_require_role
@@ -17,6 +17,7 @@ from qoldau.accounts.enums import Role
 from qoldau.audit.services import audit_record
 from qoldau.core import clock
 from qoldau.core.errors import FieldError, NotFound, ValidationFailed
+from qoldau.core.form_tokens import form_token_valid
 from qoldau.routing.enums import SkillSource, TrainingResult
 from qoldau.routing.expressions import RuleError, compile_rule
 from qoldau.routing.models import (
@@ -185,8 +186,10 @@ def training_record(
     bylaw_id: int | None = None,
     is_retraining: bool = False,
     results: dict[int, str],
+    submission: str | None = None,
 ) -> Training:
-    """Record a training and its results; each participant who passed gets the competence."""
+    """Record a training and its results; each participant who passed gets the competence.
+    ``submission`` is the recording form's one-time token (see ``training_record_once``)."""
     access_require_role(actor, *MANAGERS)
     errors: list[FieldError] = []
     if not (topic_kk or "").strip():
@@ -221,6 +224,7 @@ def training_record(
             skill_level=level,
             is_retraining=is_retraining,
             created_by=actor if getattr(actor, "pk", None) else None,
+            submission=submission,
         )
         now = clock.now()
         for operator_id, result in results.items():
@@ -250,3 +254,19 @@ def training_record(
             changes={"participants": len(results), "skill": skill_id},
         )
     return training
+
+
+def training_record_once(*, submission: str, **fields: Any) -> tuple[Training, bool]:
+    """``training_record`` for a form sent with a one-time token: the same form sent twice
+    records the training once (and grants nothing twice). Returns the training and whether
+    this call recorded it. The token's unique index decides, also between two sendings at
+    once: the later one's write fails, rolls back whole, and answers with the earlier one."""
+    if not form_token_valid(submission):
+        return training_record(**fields), True
+    try:
+        return training_record(**fields, submission=submission), True
+    except IntegrityError:
+        earlier = Training.objects.filter(submission=submission).first()
+        if earlier is None:
+            raise
+        return earlier, False

@@ -384,6 +384,8 @@ class Training(models.Model):
         blank=True,
         related_name="+",
     )
+    # The one-time token of the form that recorded it: the same form sent twice records once.
+    submission = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("training")

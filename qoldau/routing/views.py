@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qoldau.accounts.access import access_require_role
 from qoldau.accounts.enums import Role
 from qoldau.core.errors import DomainError, PermissionDenied, ValidationFailed
+from qoldau.core.form_tokens import form_token_new, form_token_valid
 from qoldau.registry.enums import OrganisationKind
 from qoldau.registry.models import Organisation
-from qoldau.routing.admin_services import queue_member_set, training_record
+from qoldau.routing.admin_services import queue_member_set, training_record_once
 from qoldau.routing.enums import Presence, TrainingResult
 from qoldau.routing.models import Training
 from qoldau.routing.selectors import operator_list, queue_list, skill_list, tasks_waiting
@@ -95,6 +96,9 @@ def training_new(request: HttpRequest) -> HttpResponse:
     people = list(operator_list())
     errors: dict[str, str] = {}
     values: dict[str, Any] = dict(request.POST.items()) if request.method == "POST" else {}
+    submission = values.get("submission", "")
+    if not form_token_valid(submission):
+        submission = values["submission"] = form_token_new()
     if request.method == "POST":
         try:
             held_on = dt.date.fromisoformat(request.POST.get("held_on", ""))
@@ -112,7 +116,8 @@ def training_new(request: HttpRequest) -> HttpResponse:
             errors["skill"] = _("Choose the competence the training gives.")
         if not errors and held_on is not None:
             try:
-                training = training_record(
+                training, recorded = training_record_once(
+                    submission=submission,
                     actor=request.user,
                     topic_kk=request.POST.get("topic_kk", ""),
                     topic_ru=request.POST.get("topic_ru", ""),
@@ -129,7 +134,16 @@ def training_new(request: HttpRequest) -> HttpResponse:
                     text = str(error.message)
                     errors[error.field or "results"] = text % error.params if error.params else text
             else:
-                messages.success(request, _("The training is recorded; competences are granted."))
+                if recorded:
+                    messages.success(
+                        request, _("The training is recorded; competences are granted.")
+                    )
+                else:
+                    text = _(
+                        "This form was already sent and the training “%(topic)s” is recorded. "
+                        "Nothing was recorded again; open a new form for another training."
+                    )
+                    messages.warning(request, text % {"topic": training})
                 return HttpResponseRedirect(reverse("routing:trainings") + f"#t{training.pk}")
     context = {
         "people": people,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -14,9 +15,19 @@ from qoldau.core import clock
 from qoldau.core.errors import PermissionDenied, ValidationFailed
 from qoldau.registry.tests.factories import PASSWORD, OrganisationFactory, make_user
 from qoldau.routing import services
-from qoldau.routing.admin_services import queue_member_set, training_record
+from qoldau.routing.admin_services import (
+    queue_member_set,
+    training_record,
+    training_record_once,
+)
 from qoldau.routing.enums import ReservationState, SkillSource
-from qoldau.routing.models import OperatorSkill, QueueMember, Reservation, Training
+from qoldau.routing.models import (
+    OperatorSkill,
+    QueueMember,
+    Reservation,
+    Training,
+    TrainingResultRow,
+)
 from qoldau.routing.tests.factories import make_operator, make_queue, make_skill
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +148,77 @@ def test_the_training_form_shows_field_errors_in_kazakh(supervisor: Any) -> None
     body = response.content.decode()
     assert "Оқыту күнін көрсетіңіз." in body
     assert not Training.objects.exists()
+
+
+def _training_form(client: Client, language: str) -> dict[str, Any]:
+    page = client.get(f"/{language}/routing/trainings/new/")
+    found = re.search(r'name="submission" value="([^"]+)"', page.content.decode())
+    assert found is not None, "the training form carries a one-time token"
+    return {"submission": found.group(1)}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_training_form_sent_twice_records_and_grants_once(
+    supervisor: Any, language: str
+) -> None:
+    skill = make_skill("eds")
+    op = make_operator()
+    trainer = OrganisationFactory.create()
+    client = _signed_in(supervisor)
+    data = _training_form(client, language) | {
+        "topic_kk": "ЭЦҚ",
+        "topic_ru": "ЭЦП",
+        "trainer": trainer.pk,
+        "skill": skill.pk,
+        "skill_level": "4",
+        "held_on": (clock.local_date() - dt.timedelta(days=1)).isoformat(),
+        f"result-{op.pk}": "passed",
+    }
+    first = client.post(f"/{language}/routing/trainings/new/", data)
+    second = client.post(f"/{language}/routing/trainings/new/", data, follow=True)
+
+    training = Training.objects.get()
+    assert first.status_code == 302
+    assert second.redirect_chain[-1][0].endswith(f"#t{training.pk}")
+    assert training.results.count() == 1
+    assert OperatorSkill.objects.get(operator=op, skill=skill).level == 4
+    assert AuditEvent.objects.filter(action="routing.training_record").count() == 1
+    shown = [(m.level_tag, str(m)) for m in second.context["messages"]]
+    topic, nothing_again = {
+        "kk": ("«ЭЦҚ»", "Ешнәрсе қайта тіркелмеді"),
+        "ru": ("«ЭЦП»", "Повторно ничего не записано"),
+    }[language]
+    assert shown[-1][0] == "warning"
+    assert topic in shown[-1][1]
+    assert nothing_again in shown[-1][1]
+
+
+def test_a_refused_training_form_keeps_its_token_for_the_corrected_one(supervisor: Any) -> None:
+    client = _signed_in(supervisor)
+    data = _training_form(client, "ru") | {"topic_kk": "", "held_on": "x"}
+    refused = client.post("/ru/routing/trainings/new/", data)
+    assert refused.status_code == 422
+    assert f'name="submission" value="{data["submission"]}"' in refused.content.decode()
+
+
+def test_a_training_token_already_used_records_nothing_new(supervisor: Any) -> None:
+    skill = make_skill("eds")
+    op = make_operator()
+    fields: dict[str, Any] = {
+        "actor": supervisor,
+        "topic_kk": "ЭЦҚ",
+        "topic_ru": "ЭЦП",
+        "trainer_id": OrganisationFactory.create().pk,
+        "held_on": clock.local_date(),
+        "skill_id": skill.pk,
+        "results": {op.pk: "passed"},
+    }
+    token = "t" * 24
+    earlier, recorded = training_record_once(submission=token, **fields)
+    assert recorded
+    OperatorSkill.objects.all().delete()  # were it granted again, it would be back
+    again, recorded = training_record_once(submission=token, **fields | {"topic_ru": "Другое"})
+    assert (again, recorded) == (earlier, False)
+    assert Training.objects.get().topic_ru == "ЭЦП"
+    assert not OperatorSkill.objects.exists()
+    assert TrainingResultRow.objects.count() == 1

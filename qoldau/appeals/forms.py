@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from qoldau.appeals.enums import Category, Channel, ComplaintType, Language, LinkKind, Status
 from qoldau.core.errors import DomainError, ValidationFailed
 from qoldau.core.form_tokens import form_token_new
+from qoldau.core.widgets import CalendarDateInput
 
 LANGUAGE_CHOICES = Language.choices
 
@@ -127,12 +128,8 @@ class FilterForm(forms.Form):
     )
     service = forms.CharField(label=_("Service"), required=False, max_length=32)
     region = forms.CharField(label=_("Region"), required=False, max_length=20)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=CalendarDateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=CalendarDateInput())
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 

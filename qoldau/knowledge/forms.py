@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.core.errors import DomainError, ValidationFailed
+from qoldau.core.widgets import CalendarDateInput
 from qoldau.knowledge.cleaning import (
     COMMENT_MAX,
     LANGUAGES,
@@ -55,7 +56,7 @@ class ArticleForm(forms.Form):
     effective_from = forms.DateField(
         label=_("Effective from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=CalendarDateInput(),
     )
     is_public = forms.BooleanField(label=_("Show on the public FAQ"), required=False)
     related = forms.CharField(

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.core.errors import ValidationFailed
+from qoldau.core.widgets import CalendarDateInput
 
 
 class RequestForm(forms.Form):
@@ -21,7 +22,7 @@ class RequestForm(forms.Form):
     call_date = forms.CharField(
         label=_("Date of the call"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=CalendarDateInput(),
     )
     phone = forms.CharField(
         label=_("Phone number"),

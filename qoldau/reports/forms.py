@@ -5,16 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qoldau.core.widgets import CalendarDateInput
+
 
 class PeriodForm(forms.Form):
     """A period of local dates, both included; either end may be left empty."""
 
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=CalendarDateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=CalendarDateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

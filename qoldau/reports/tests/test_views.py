@@ -207,3 +207,13 @@ def test_the_quality_page_shows_ratings_of_written_appeals(supervisor: Any) -> N
     assert page.context["written_ratings"]["channel"][0].count == 1
     assert page.context["written_ratings"]["channel"][0].average == 4.0
     assert 'id="written-channel"' in body
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+@time_machine.travel(dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC), tick=False)
+def test_the_period_form_shows_its_first_day_in_the_date_picker(
+    supervisor: Any, language: str
+) -> None:
+    """A date picker takes only ISO dates: a Kazakh or Russian 01.12.2026 shows an empty field."""
+    page = _client(supervisor).get(f"/{language}/reports/quality/")
+    assert 'type="date" name="date_from" value="2026-12-01"' in page.content.decode()

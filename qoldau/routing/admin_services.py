@@ -18,6 +18,8 @@ from qoldau.audit.services import audit_record
 from qoldau.core import clock
 from qoldau.core.errors import FieldError, NotFound, ValidationFailed
 from qoldau.core.form_tokens import form_token_valid
+from qoldau.registry.enums import OrganisationKind
+from qoldau.registry.models import ByLaw, Organisation
 from qoldau.routing.enums import SkillSource, TrainingResult
 from qoldau.routing.expressions import RuleError, compile_rule
 from qoldau.routing.models import (
@@ -33,6 +35,15 @@ from qoldau.routing.models import (
 from qoldau.routing.services import operator_dispatch, queue_plans_forget
 
 MANAGERS = (Role.SUPERVISOR, Role.UCC_ADMIN)
+# Who holds trainings (Rules p.15, p.21): the contact center, the e-government infrastructure
+# operator, state bodies and service providers.
+TRAINER_KINDS = (
+    OrganisationKind.UCC,
+    OrganisationKind.ICI_OPERATOR,
+    OrganisationKind.CENTRAL_STATE_BODY,
+    OrganisationKind.LOCAL_EXECUTIVE_BODY,
+    OrganisationKind.SERVICE_PROVIDER,
+)
 
 
 def _level(value: Any, field: str) -> int:
@@ -206,10 +217,12 @@ def training_record(
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     bad = [r for r in results.values() if r not in TrainingResult.values]
-    if bad or not results:
+    known = Operator.objects.filter(pk__in=list(results)).count()
+    if bad or not results or known != len(results):
         errors.append(
             FieldError("results", "results_invalid", _("Give each participant's result."))
         )
+    errors.extend(_training_references(trainer_id, skill_id, bylaw_id))
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic(durable=True):
@@ -254,6 +267,21 @@ def training_record(
             changes={"participants": len(results), "skill": skill_id},
         )
     return training
+
+
+def _training_references(trainer_id: int, skill_id: int, bylaw_id: int | None) -> list[FieldError]:
+    """Errors for a trainer, competence or by-law that does not exist (a form from an old page,
+    a crafted request): named as the form's fields, instead of a foreign key failing at commit."""
+    errors: list[FieldError] = []
+    if not Organisation.objects.filter(pk=trainer_id, kind__in=TRAINER_KINDS).exists():
+        errors.append(FieldError("trainer", "trainer_unknown", _("Choose who trained.")))
+    if not Skill.objects.filter(pk=skill_id).exists():
+        errors.append(
+            FieldError("skill", "skill_unknown", _("Choose the competence the training gives."))
+        )
+    if bylaw_id is not None and not ByLaw.objects.filter(pk=bylaw_id).exists():
+        errors.append(FieldError("bylaw", "bylaw_unknown", _("No such by-law.")))
+    return errors
 
 
 def training_record_once(*, submission: str, **fields: Any) -> tuple[Training, bool]:

@@ -19,21 +19,13 @@ from qoldau.accounts.access import access_require_role
 from qoldau.accounts.enums import Role
 from qoldau.core.errors import DomainError, PermissionDenied, ValidationFailed
 from qoldau.core.form_tokens import form_token_new, form_token_valid
-from qoldau.registry.enums import OrganisationKind
 from qoldau.registry.models import Organisation
-from qoldau.routing.admin_services import queue_member_set, training_record_once
+from qoldau.routing.admin_services import TRAINER_KINDS, queue_member_set, training_record_once
 from qoldau.routing.enums import Presence, TrainingResult
 from qoldau.routing.models import Training
 from qoldau.routing.selectors import operator_list, queue_list, skill_list, tasks_waiting
 
 MANAGERS: Final = (Role.SUPERVISOR, Role.UCC_ADMIN)
-TRAINERS: Final = (
-    OrganisationKind.UCC,
-    OrganisationKind.ICI_OPERATOR,
-    OrganisationKind.CENTRAL_STATE_BODY,
-    OrganisationKind.LOCAL_EXECUTIVE_BODY,
-    OrganisationKind.SERVICE_PROVIDER,
-)
 
 
 def _require(request: HttpRequest) -> None:
@@ -148,7 +140,7 @@ def training_new(request: HttpRequest) -> HttpResponse:
     context = {
         "people": people,
         "skills": skill_list(),
-        "trainers": Organisation.objects.filter(kind__in=TRAINERS).order_by("name_ru"),
+        "trainers": Organisation.objects.filter(kind__in=TRAINER_KINDS).order_by("name_ru"),
         "results": TrainingResult.choices,
         "errors": errors,
         "values": values,

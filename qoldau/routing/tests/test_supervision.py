@@ -222,3 +222,51 @@ def test_a_training_token_already_used_records_nothing_new(supervisor: Any) -> N
     assert Training.objects.get().topic_ru == "ЭЦП"
     assert not OperatorSkill.objects.exists()
     assert TrainingResultRow.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changed", "field"),
+    [
+        ({"trainer_id": 999_999}, "trainer"),
+        ({"skill_id": 999_999}, "skill"),
+        ({"bylaw_id": 999_999}, "bylaw"),
+        ({"results": {999_999: "passed"}}, "results"),
+    ],
+)
+def test_a_training_that_points_at_nothing_names_the_field_and_stores_nothing(
+    supervisor: Any, changed: dict[str, Any], field: str
+) -> None:
+    op = make_operator()
+    fields: dict[str, Any] = {
+        "actor": supervisor,
+        "topic_kk": "ЭЦҚ",
+        "topic_ru": "ЭЦП",
+        "trainer_id": OrganisationFactory.create().pk,
+        "held_on": clock.local_date(),
+        "skill_id": make_skill("eds").pk,
+        "results": {op.pk: "passed"},
+    }
+    with pytest.raises(ValidationFailed) as caught:
+        training_record(**fields | changed)
+    assert [e.field for e in caught.value.errors] == [field]
+    assert not Training.objects.exists()
+    assert not OperatorSkill.objects.exists()
+
+
+def test_the_training_form_refuses_a_trainer_that_does_not_exist_in_kazakh(
+    supervisor: Any,
+) -> None:
+    op = make_operator()
+    client = _signed_in(supervisor)
+    data = _training_form(client, "kk") | {
+        "topic_kk": "ЭЦҚ",
+        "topic_ru": "ЭЦП",
+        "trainer": "999999",
+        "skill": make_skill("eds").pk,
+        "held_on": clock.local_date().isoformat(),
+        f"result-{op.pk}": "passed",
+    }
+    response = client.post("/kk/routing/trainings/new/", data)
+    assert response.status_code == 422
+    assert "Кім оқытқанын таңдаңыз." in response.content.decode()
+    assert not Training.objects.exists()

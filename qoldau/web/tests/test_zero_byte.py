@@ -1,0 +1,59 @@
+"""A zero byte in a query or a form is refused with a page naming the field, before any view:
+PostgreSQL cannot store it, so views failed with a 500 there (R34: bad input)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from qoldau.accounts.enums import Role
+from qoldau.appeals.models import AppealLink
+from qoldau.appeals.services import appeal_register
+from qoldau.appeals.tests.conftest import appeal_data
+from qoldau.web.tests.conftest import MakeUser
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("kk", "«other_number» өрісінде нөлдік байт бар"), ("ru", "Поле «other_number» содержит")],
+)
+def test_a_form_field_with_a_zero_byte_is_refused_by_name(
+    make_user: MakeUser, language: str, expected: str
+) -> None:
+    operator = make_user(roles=[Role.OPERATOR], language=language)
+    appeal = appeal_register(actor=operator, data=appeal_data())
+    client = Client()
+    client.force_login(operator)
+    response = client.post(
+        f"/{language}/appeals/{appeal.pk}/link/", {"other_number": "1414\x00", "kind": "related"}
+    )
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert not AppealLink.objects.exists()
+
+
+def test_a_query_with_a_zero_byte_is_refused_and_a_clean_one_served(make_user: MakeUser) -> None:
+    client = Client()
+    client.force_login(make_user(roles=[Role.OPERATOR]))
+    refused = client.get("/ru/knowledge/", {"q": "ЭЦП\x00"})
+    assert refused.status_code == 400
+    assert "«q»" in refused.content.decode()
+    assert client.get("/ru/knowledge/", {"q": "ЭЦП"}).status_code == 200
+
+
+def test_the_api_refuses_a_zero_byte_in_its_uniform_error_body() -> None:
+    response = Client().get("/api/v1/kb/search", {"q": "a\x00b"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    body = json.loads(response.content)
+    assert (body["code"], body["field"]) == ("zero_byte", "q")
+    assert body["errors"] == [{"code": "zero_byte", "message": body["message"], "field": "q"}]
+
+
+def test_a_json_body_is_left_for_its_view(make_user: MakeUser) -> None:
+    """A webhook reads its own body: the middleware must not consume a non-form stream."""
+    response = Client().post(
+        "/api/v1/kb/search", data=json.dumps({"q": "a\x00b"}), content_type="application/json"
+    )
+    assert response.status_code == 405  # the view answered: GET only

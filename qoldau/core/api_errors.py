@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qoldau.core.errors import DomainError, ValidationFailed
 
@@ -87,3 +87,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
             },
             status=401,
         )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        """ninja's own refusals (a body that is not JSON, throttling) in the uniform body."""
+        from django.utils.translation import gettext as _
+
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            message = _("The request body is not valid JSON: send one JSON object.")
+            body = _error("body_not_json", message, "body")
+        else:
+            body = _error(f"http_{exc.status_code}", str(exc))
+        body["errors"] = [dict(body)] if body["field"] else []
+        return api.create_response(request, body, status=exc.status_code)

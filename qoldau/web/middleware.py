@@ -27,18 +27,33 @@ class ZeroByteMiddleware:
 
     No one types that character; it comes from pasted binary or a crafted request. PostgreSQL
     text cannot hold it, so a view would otherwise fail with a 500 deep in a query (SQLite would
-    store it). Forms are read only when the body is a form: a webhook's JSON body stays
-    unread for its view."""
+    store it). A form is read only where the CSRF check reads it anyway: views exempt from that
+    check (the API, webhooks) read their own bodies, which reading the form first would
+    consume."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[object, ...],
+        view_kwargs: dict[str, object],
+    ) -> HttpResponse | None:
         field = _field_with_zero_byte(request.GET)
-        if field is None and request.method == "POST" and request.content_type in _FORM_TYPES:
+        if (
+            field is None
+            and request.method == "POST"
+            and request.content_type in _FORM_TYPES
+            and not getattr(view_func, "csrf_exempt", False)
+        ):
             field = _field_with_zero_byte(request.POST)
         if field is None:
-            return self.get_response(request)
+            return None
         message = _(
             "The field “%(field)s” holds a zero byte, a character that is not text. Remove it "
             "(paste the text as plain text) and send again."

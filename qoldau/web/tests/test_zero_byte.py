@@ -57,3 +57,12 @@ def test_a_json_body_is_left_for_its_view(make_user: MakeUser) -> None:
         "/api/v1/kb/search", data=json.dumps({"q": "a\x00b"}), content_type="application/json"
     )
     assert response.status_code == 405  # the view answered: GET only
+
+
+def test_a_form_posted_to_the_api_still_reaches_its_view(make_user: MakeUser) -> None:
+    """The API reads its own body: a form posted there must not be read (and consumed) first."""
+    client = Client()
+    client.force_login(make_user(roles=[Role.UCC_ADMIN]))
+    response = client.post("/api/v1/registry/bylaws", {"title": "x", "note": "a\x00b"})
+    assert response.status_code == 400
+    assert json.loads(response.content)["code"] == "body_not_json"

@@ -201,18 +201,21 @@ def test_a_refused_training_form_keeps_its_token_for_the_corrected_one(superviso
     assert f'name="submission" value="{data["submission"]}"' in refused.content.decode()
 
 
-def test_a_training_token_already_used_records_nothing_new(supervisor: Any) -> None:
-    skill = make_skill("eds")
-    op = make_operator()
-    fields: dict[str, Any] = {
+def _training(supervisor: Any) -> dict[str, Any]:
+    """A valid training's fields: one operator passed the competence ``eds``."""
+    return {
         "actor": supervisor,
         "topic_kk": "ЭЦҚ",
         "topic_ru": "ЭЦП",
         "trainer_id": OrganisationFactory.create().pk,
         "held_on": clock.local_date(),
-        "skill_id": skill.pk,
-        "results": {op.pk: "passed"},
+        "skill_id": make_skill("eds").pk,
+        "results": {make_operator().pk: "passed"},
     }
+
+
+def test_a_training_token_already_used_records_nothing_new(supervisor: Any) -> None:
+    fields = _training(supervisor)
     token = "t" * 24
     earlier, recorded = training_record_once(submission=token, **fields)
     assert recorded
@@ -236,18 +239,8 @@ def test_a_training_token_already_used_records_nothing_new(supervisor: Any) -> N
 def test_a_training_that_points_at_nothing_names_the_field_and_stores_nothing(
     supervisor: Any, changed: dict[str, Any], field: str
 ) -> None:
-    op = make_operator()
-    fields: dict[str, Any] = {
-        "actor": supervisor,
-        "topic_kk": "ЭЦҚ",
-        "topic_ru": "ЭЦП",
-        "trainer_id": OrganisationFactory.create().pk,
-        "held_on": clock.local_date(),
-        "skill_id": make_skill("eds").pk,
-        "results": {op.pk: "passed"},
-    }
     with pytest.raises(ValidationFailed) as caught:
-        training_record(**fields | changed)
+        training_record(**_training(supervisor) | changed)
     assert [e.field for e in caught.value.errors] == [field]
     assert not Training.objects.exists()
     assert not OperatorSkill.objects.exists()

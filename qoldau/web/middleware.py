@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -23,13 +23,14 @@ def _texts(values: Iterable[object]) -> Iterable[str]:
 
 
 class ZeroByteMiddleware:
-    """A query string or form field holding a zero byte (U+0000) gets a 400 naming the field.
+    """A page's query string or form field holding a zero byte (U+0000) gets a 400 naming the
+    field, as Django's forms already refuse it in their fields.
 
     No one types that character; it comes from pasted binary or a crafted request. PostgreSQL
-    text cannot hold it, so a view would otherwise fail with a 500 deep in a query (SQLite would
-    store it). A form is read only where the CSRF check reads it anyway: views exempt from that
-    check (the API, webhooks) read their own bodies, which reading the form first would
-    consume."""
+    text cannot hold it, so a view reading the raw form would fail with a 500 deep in a query
+    (SQLite would store it). The API is left alone: its inputs are cleaned of control
+    characters where they are read. A form is read only where the CSRF check reads it anyway,
+    so a view exempt from that check still reads its own body."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -44,6 +45,8 @@ class ZeroByteMiddleware:
         view_args: tuple[object, ...],
         view_kwargs: dict[str, object],
     ) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return None
         field = _field_with_zero_byte(request.GET)
         if (
             field is None
@@ -58,7 +61,4 @@ class ZeroByteMiddleware:
             "The field “%(field)s” holds a zero byte, a character that is not text. Remove it "
             "(paste the text as plain text) and send again."
         ) % {"field": field}
-        if request.path.startswith("/api/"):
-            error = {"code": "zero_byte", "message": message, "field": field}
-            return JsonResponse({**error, "errors": [error]}, status=400)
         return render(request, "400.html", {"message": message}, status=400)

@@ -100,6 +100,14 @@ class Sheet:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, cells)
 
 
+# Far above a real registry (hundreds of services, a few thousand organisations), and low
+# enough that a wrong or hostile file is refused before it fills memory: a workbook is a zip,
+# so its unpacked size is checked from the zip's directory before anything is read.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 100_000
+
+
 def bad_file(message: Any) -> DomainError:
     return DomainError("bad_file", message, field="file")
 
@@ -131,6 +139,14 @@ def _sheet_from_rows(name: str, rows: Iterator[Iterable[Any]]) -> Sheet:
         header.pop()
     sheet = Sheet(name=name, header=header)
     for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            raise bad_file(
+                message_with(
+                    _("The sheet %(sheet)s has more than %(limit)d rows; split the file."),
+                    sheet=name,
+                    limit=MAX_ROWS,
+                )
+            )
         cells = list(values)
         row = {
             column: cell_text(cells[i] if i < len(cells) else None, column)
@@ -167,6 +183,8 @@ def _check_header(sheet: Sheet) -> None:
 def read_file(stream: IO[bytes], filename: str) -> list[Sheet]:
     """The sheets of an uploaded or local file, in import order."""
     name = filename.lower()
+    if _size(stream) > MAX_FILE_BYTES:
+        raise too_big()
     if name.endswith(".xlsx"):
         sheets = _read_xlsx(stream)
     elif name.endswith(".csv"):
@@ -178,8 +196,41 @@ def read_file(stream: IO[bytes], filename: str) -> list[Sheet]:
     return sorted(sheets, key=lambda s: IMPORT_ORDER.index(s.name))
 
 
+def too_big() -> DomainError:
+    return bad_file(
+        message_with(
+            _("The file is larger than %(limit)d MB; split it."),
+            limit=MAX_FILE_BYTES // (1024 * 1024),
+        )
+    )
+
+
+def _size(stream: IO[bytes]) -> int:
+    at = stream.tell()
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(at)
+    return size
+
+
+def _unpacked_size(stream: IO[bytes]) -> int:
+    """What the workbook's parts take unpacked, from the zip's directory (reads no data)."""
+    at = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            return sum(part.file_size for part in archive.infolist())
+    finally:
+        stream.seek(at)
+
+
 def _read_xlsx(stream: IO[bytes]) -> list[Sheet]:
     try:
+        if _unpacked_size(stream) > MAX_UNPACKED_BYTES:
+            raise bad_file(
+                message_with(
+                    _("The workbook unpacks to more than %(limit)d MB; split it."),
+                    limit=MAX_UNPACKED_BYTES // (1024 * 1024),
+                )
+            )
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise bad_file(_("This file is not a readable XLSX workbook.")) from exc

@@ -205,6 +205,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 upload = request.FILES.get("file")
                 if upload is None:
                     raise FieldError("file", "required", _("Choose a file to import."))
+                if (upload.size or 0) > spreadsheet.MAX_FILE_BYTES:
+                    raise spreadsheet.too_big()
                 token = secrets.token_hex(16) + Path(upload.name or "").suffix.lower()
                 path = _upload_dir() / token
                 with path.open("wb") as target:

@@ -7,10 +7,12 @@ import csv
 import datetime as dt
 import io
 import random
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -475,3 +477,52 @@ def test_operator_cannot_export(operator_user: Any) -> None:
     client = Client()
     client.force_login(operator_user)
     assert client.get(reverse("registry:export")).status_code == 403
+
+
+def test_a_workbook_that_unpacks_too_big_is_refused_before_reading(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A zip bomb: the unpacked size comes from the zip's directory, not from unpacking."""
+    from qoldau.core.errors import DomainError
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 3_000_000)
+    monkeypatch.setattr(spreadsheet, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(spreadsheet, "load_workbook", never)
+    with pytest.raises(DomainError) as caught, path.open("rb") as stream:
+        spreadsheet.read_file(stream, path.name)
+    assert (caught.value.field, caught.value.code) == ("file", "bad_file")
+    assert "2" in str(caught.value.message)
+
+
+def test_a_sheet_with_too_many_rows_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from qoldau.core.errors import DomainError
+
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 3)
+    path = tmp_path / "many.csv"
+    rows = "".join(f"{n},Қызмет {n},Услуга {n}\n" for n in range(1, 6))
+    path.write_text("register_number,name_kk,name_ru\n" + rows, encoding="utf-8")
+    with pytest.raises(DomainError) as caught, path.open("rb") as stream:
+        spreadsheet.read_file(stream, path.name)
+    assert "more than 3 rows" in str(caught.value.message)
+    assert not PublicService.objects.exists()
+
+
+def test_the_import_page_refuses_a_file_too_big_in_kazakh(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spreadsheet, "MAX_FILE_BYTES", 1024 * 1024)
+    uploads = Path(settings.MEDIA_ROOT) / "registry-imports"
+    before = len(list(uploads.glob("*"))) if uploads.exists() else 0
+    big = SimpleUploadedFile("big.csv", b"register_number\n" + b"1\n" * 600_000)
+    response = admin_client.post("/kk/registry/import/", {"action": "check", "file": big})
+    assert response.status_code == 200
+    assert response.context["error"] == "Файл 1 МБ-тан үлкен; оны бөліңіз."
+    assert (len(list(uploads.glob("*"))) if uploads.exists() else 0) == before  # not kept

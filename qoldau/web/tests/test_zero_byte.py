@@ -43,7 +43,7 @@ def test_a_query_with_a_zero_byte_is_refused_and_a_clean_one_served(make_user: M
     assert client.get("/ru/knowledge/", {"q": "ЭЦП"}).status_code == 200
 
 
-def test_a_json_body_is_left_for_its_view(make_user: MakeUser) -> None:
+def test_a_json_body_is_left_for_its_view(db: None) -> None:
     """A webhook reads its own body: the middleware must not consume a non-form stream."""
     response = Client().post(
         "/api/v1/kb/search", data=json.dumps({"q": "a\x00b"}), content_type="application/json"

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client, override_settings
 
 from qoldau.appeals.models import Appeal, CallAppeal
 from qoldau.core import clock
 from qoldau.core.models import OutboxMessage
+from qoldau.core.tests.concurrency import run_together
 from qoldau.routing.tests.factories import make_operator, make_queue
 from qoldau.telephony.ports import CallEvent, CallEventKind
 from qoldau.telephony.services import call_event_ingest
@@ -155,20 +154,9 @@ def test_two_sendings_at_once_register_one_appeal(reference_data: None) -> None:
     """Both requests claim the token together: the key's unique index lets one register and
     the other wait for its commit and answer with the same number."""
     token = _token(Client().get("/kk/appeal/new/"))
-    barrier = threading.Barrier(2)
-    answers: list[int] = []
 
-    def send() -> None:
-        try:
-            barrier.wait()
-            answers.append(Client().post("/kk/appeal/new/", _public(token)).status_code)
-        finally:
-            connection.close()
+    def send() -> int:
+        return Client().post("/kk/appeal/new/", _public(token)).status_code
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == [200, 201]
+    assert sorted(run_together([send, send])) == [200, 201]
     assert Appeal.objects.count() == 1

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from qoldau.core.models import OutboxMessage
 from qoldau.core.outbox import (
@@ -19,6 +19,7 @@ from qoldau.core.outbox import (
     outbox_enqueue,
     outbox_register_transport,
 )
+from qoldau.core.tests.concurrency import run_together
 from qoldau.mail import services
 from qoldau.mail.models import InboundMessage, Mailbox
 from qoldau.mail.tests.conftest import Recorder, make_mail
@@ -34,24 +35,7 @@ def _postgres_only() -> None:
 
 def _together(count: int, work: Callable[[], Any]) -> list[Any]:
     """Run ``work`` in ``count`` threads released at the same moment; results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_together([work] * count)
 
 
 def test_four_workers_process_one_message_once(mailbox: Mailbox) -> None:

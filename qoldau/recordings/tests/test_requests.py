@@ -17,6 +17,7 @@ from qoldau.appeals.tests.reference import ensure_reference_data
 from qoldau.audit.models import AuditEvent
 from qoldau.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from qoldau.core.models import OutboxMessage
+from qoldau.core.tests.concurrency import run_together
 from qoldau.recordings.enums import RequestStatus
 from qoldau.recordings.models import Recording, RecordingRequest, RequestMatch
 from qoldau.recordings.ports import recording_store
@@ -103,26 +104,11 @@ def reference_data(transactional_db: None) -> None:
 def test_the_same_request_sent_twice_at_once_is_filed_once(
     reference_data: None, officer: Any
 ) -> None:
-    import threading
+    def send() -> int:
+        return int(_file(officer).pk)
 
-    from django.db import connection
-
-    barrier = threading.Barrier(2)
-    filed: list[int] = []
-
-    def send() -> None:
-        try:
-            barrier.wait()
-            filed.append(_file(officer).pk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(filed) == 2
+    filed = run_together([send, send])
+    assert all(isinstance(pk, int) for pk in filed), filed
     assert len(set(filed)) == 1
     assert RecordingRequest.objects.count() == 1
 

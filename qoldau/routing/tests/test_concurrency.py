@@ -4,13 +4,13 @@ operator two calls, and the busy counters match the reservations."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count, Q
 
+from qoldau.core.tests.concurrency import run_together
 from qoldau.routing import services
 from qoldau.routing.enums import ReservationState
 from qoldau.routing.models import Operator, Reservation
@@ -20,24 +20,7 @@ OPEN = Q(state__in=[ReservationState.PENDING, ReservationState.ACCEPTED])
 
 
 def _threads(jobs: list[Callable[[], object]]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return [o for o in run_together(jobs) if isinstance(o, BaseException)]
 
 
 def _assert_never_twice() -> None:

@@ -4,9 +4,11 @@ headers, driven by concurrent keep-alive clients against the real app served as 
 10% of the appeals sent a second time with the same key and body; after the run the duplicates are
 counted (must be 0). The load comes from ``wrk`` with ``bench/appeals/intake.lua`` (C, so the
 2 cores go to the app; Debian package ``wrk``), or ``--load python`` for the http.client threads.
-Beside it, in the same run, ``pgbench`` inserting rows shaped like an appeal into a scratch table
-with the same client count (the ceiling); on PostgreSQL with ``synchronous_commit=on``. Also the
-app on SQLite.
+Beside it, in the same run, ``pgbench`` running the same inserts, the ceiling: the intake's own
+statements in the app's tables (``bench.appeals.intake_peer``), one intake per transaction and in
+batches as the group committer sends them; and, as a stricter yardstick, one appeal-shaped row
+per transaction into a scratch table; on PostgreSQL with ``synchronous_commit=on``. Also the app
+on SQLite.
 
     .venv/bin/python -m bench.appeals.api_intake [--clients 48] [--rounds 3] [--markdown]
     .venv/bin/python -m bench.appeals.api_intake --load python --requests 2000  # http.client
@@ -340,11 +342,12 @@ def app_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         result["duplicates"] = count["appeals"] - count["distinct"]
         if kind == "postgres":
             result["pgbench"] = pgbench(env["DATABASE_URL"].rsplit("/", 1)[1], clients)
+            result["pgbench_intake"] = pgbench_intake(env, clients)
     return result
 
 
 def pgbench(database: str, clients: int, seconds: int = 15) -> dict[str, float]:
-    binary = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+    """pgbench inserting one appeal-shaped row per transaction into a scratch table."""
     with psycopg.connect(POSTGRES_DSN, dbname=database, autocommit=True) as conn:
         conn.execute(
             """CREATE TABLE bench_appeal (id bigserial PRIMARY KEY, number varchar(32) NOT NULL,
@@ -357,16 +360,57 @@ def pgbench(database: str, clients: int, seconds: int = 15) -> dict[str, float]:
         conn.execute("CREATE INDEX ON bench_appeal (received_at)")
     script = Path(tempfile.gettempdir()) / f"bench_appeal_{os.getpid()}.sql"
     script.write_text(PGBENCH_SCRIPT)
+    try:
+        return _pgbench(database, clients, seconds, script)
+    finally:
+        script.unlink(missing_ok=True)
+
+
+# The intake's own statements (bench.appeals.intake_peer): intakes per transaction, clients.
+# One intake per transaction is the statements as they are; a batch of the group committer's
+# largest size is how the app sends them at most; and that with 2 clients the fastest such
+# batches went on this machine (fewer waits for the audit chain's head).
+INTAKE_PEERS = ((1, None), (64, None), (64, 2))
+
+
+def pgbench_intake(env: dict[str, str], clients: int, seconds: int = 15) -> list[dict[str, Any]]:
+    """pgbench running the intake's own two statements per transaction in the app's tables
+    (``bench.appeals.intake_peer``), for each of ``INTAKE_PEERS``; then the audit chain is
+    checked. Intakes per second are the transactions' rate times the batch."""
+    database = env["DATABASE_URL"].rsplit("/", 1)[1]
+    results: list[dict[str, Any]] = []
+    scripts: dict[int, Path] = {}
+    try:
+        for batch, peer_clients in INTAKE_PEERS:
+            if batch not in scripts:
+                lane = len(scripts)
+                scripts[batch] = Path(tempfile.gettempdir()) / f"bench_intake_{os.getpid()}_{lane}"
+                cmd = [PYTHON, "-m", "bench.appeals.intake_peer", str(scripts[batch])]
+                run([*cmd, str(batch), str(lane)], env, timeout=120)
+            used = peer_clients or clients
+            result: dict[str, Any] = _pgbench(database, used, seconds, scripts[batch])
+            result.update(batch=batch, clients=used, intakes=result["tps"] * batch)
+            results.append(result)
+    finally:
+        for script in scripts.values():
+            script.unlink(missing_ok=True)
+    verified = run([PYTHON, "manage.py", "audit", "verify"], env, timeout=600).stdout
+    if "chain intact" not in verified:
+        raise RuntimeError(f"the audit chain after the intake peer: {verified}")
+    return results
+
+
+def _pgbench(database: str, clients: int, seconds: int, script: Path) -> dict[str, float]:
+    binary = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
     env = {**os.environ, "PGOPTIONS": "-c synchronous_commit=on"}
     cmd = [binary, "-n", "-h", "127.0.0.1", "-U", "postgres", "-c", str(clients), "-j", "2"]
     cmd += ["-T", str(seconds), "-r", "-f", str(script), database]
     log(" ".join(cmd))
-    try:
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
-    finally:
-        script.unlink(missing_ok=True)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
+    if _number(r"number of failed transactions: (\d+)", done.stdout):
+        raise RuntimeError(f"pgbench: transactions failed:\n{done.stdout}")
     return {
         "tps": _number(r"tps = ([\d.]+)", done.stdout),
         "latency_avg": _number(r"latency average = ([\d.]+) ms", done.stdout),
@@ -410,6 +454,8 @@ def main() -> None:
     )
     rows: list[list[object]] = []
     pg = results["postgres"]["pgbench"]
+    peers = results["postgres"]["pgbench_intake"]
+    ceiling = max(peer["intakes"] for peer in peers)
     for kind, r in results.items():
         for number, rnd in enumerate(r["rounds"], start=1):
             rows.append(
@@ -426,31 +472,48 @@ def main() -> None:
                     _ms(rnd.get("pg_cpu_ms")),
                     rnd.get("connections_per_worker", "—"),
                     rnd["errors"],
+                    f"{rnd['rps'] / ceiling * 100:.0f}%" if kind == "postgres" else "—",
                     f"{rnd['rps'] / pg['tps'] * 100:.1f}%" if kind == "postgres" else "—",
                 ]
             )
+    for peer in peers:
+        rows.append(
+            [
+                f"pgbench: the intake's own statements, {peer['batch']} per transaction",
+                peer["clients"],
+                "—",
+                "—",
+                "—",
+                f"{peer['intakes']:.0f}",
+                f"avg {peer['latency_avg']:.1f} (a transaction)",
+                *["—"] * 5,
+                f"{peer['intakes'] / ceiling * 100:.0f}%",
+                "—",
+            ]
+        )
     rows.append(
         [
-            "pgbench: INSERT of an appeal-shaped row",
+            "pgbench: INSERT of one appeal-shaped row",
             args.clients,
             "—",
             "—",
             "—",
             f"{pg['tps']:.0f}",
             f"avg {pg['latency_avg']:.1f}",
-            "—",
-            "—",
-            "—",
-            "—",
-            "—",
+            *["—"] * 6,
             "100%",
         ]
     )
     headers = ["what", "clients", "requests", "retried", "replayed", "req/s", "p50 ms"]
     headers += ["p99 ms", "web CPU ms/req", "PostgreSQL CPU ms/req", "connections per worker"]
-    headers += ["errors", "of pgbench"]
+    headers += ["errors", "of pgbench (same inserts)", "of pgbench (one row)"]
     print(markdown(headers, rows) if args.markdown else json.dumps(results, indent=1))
     print(f"synchronous_commit (app's connection): {results['postgres']['synchronous_commit']}")
+    print(
+        f"the same inserts by pgbench, at most {ceiling:.0f} intakes/s: the app's median round "
+        f"is {results['postgres']['rps'] / ceiling * 100:.0f}% of it "
+        f"({results['postgres']['rps'] / pg['tps'] * 100:.1f}% of one-row inserts)"
+    )
     for kind, r in results.items():
         print(
             f"{kind}: median round {r['rps']:.0f} intakes/s, p99 {r['p99']:.1f} ms; "

@@ -22,7 +22,7 @@ from qoldau.appeals.presentation import deadline_of, event_text
 from qoldau.appeals.ratings import appeal_rate, rating_get
 from qoldau.appeals.selectors import appeal_find_for_applicant
 from qoldau.appeals.services import appeal_register_cleaned
-from qoldau.appeals.submissions import PUBLIC_FORM, register_once
+from qoldau.appeals.submissions import PUBLIC_FORM, recent_twin, register_once
 from qoldau.core import clock
 from qoldau.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from qoldau.core.i18n import current_language
@@ -81,6 +81,7 @@ def public_new(request: HttpRequest) -> HttpResponse:
                     register=lambda: appeal_register_cleaned(
                         actor=request.user, cleaned=cleaned, acknowledge=True
                     ),
+                    twin=lambda: recent_twin(cleaned, actor=request.user),
                 )
             except ValidationFailed as exc:
                 if any(e.field == "attachments" for e in exc.errors):
@@ -95,7 +96,7 @@ def public_new(request: HttpRequest) -> HttpResponse:
                 return render(
                     request,
                     "appeals/public_done.html",
-                    {"number": appeal.number, "deadline": deadline_of(appeal)},
+                    {"number": appeal.number, "deadline": deadline_of(appeal), "again": not fresh},
                     status=201 if fresh else 200,
                 )
     return render(request, "appeals/public_new.html", {"form": form})

@@ -8,16 +8,23 @@ finds its appeal (the key's unique index decides between two at once). Refused i
 claim back with everything else, so the corrected form can be sent with the same token. A token
 sent again with other content (the applicant went back and changed the form) registers nothing
 and asks for the form to be sent again as a new appeal.
+
+Going back in the browser loads the form anew, with a new token, and the browser fills in what
+was typed. So a form sent again that way is told by its content instead (``recent_twin``): the
+same person sending the same appeal through the same form within ``RESEND_WINDOW`` gets the
+appeal of the first sending.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from qoldau.appeals.inputs import AppealInput
 from qoldau.appeals.intake import request_fingerprint
 from qoldau.appeals.models import Appeal, IdempotencyKey
 from qoldau.core import clock
@@ -25,6 +32,7 @@ from qoldau.core.errors import Conflict
 from qoldau.core.form_tokens import form_token_valid
 
 PUBLIC_FORM = "web-form"
+RESEND_WINDOW = dt.timedelta(minutes=10)
 
 
 def desk_client(actor: Any) -> str:
@@ -33,11 +41,17 @@ def desk_client(actor: Any) -> str:
 
 
 def register_once(
-    *, data: dict[str, Any], submission: str, client: str, register: Callable[[], Appeal]
+    *,
+    data: dict[str, Any],
+    submission: str,
+    client: str,
+    register: Callable[[], Appeal],
+    twin: Callable[[], Appeal | None] | None = None,
 ) -> tuple[Appeal, bool]:
     """Run ``register`` (it registers the appeal of ``data`` in the current transaction) unless
-    the token already registered one; returns the appeal and whether this call registered it.
-    A form without a well-formed token registers as before, without the guard."""
+    the token already registered one, or ``twin`` finds the appeal this form registered before
+    under another token; returns the appeal and whether this call registered it. A form without
+    a well-formed token registers as before, without the guard."""
     fingerprint = request_fingerprint(data)
     with transaction.atomic(durable=True):
         if not form_token_valid(submission):
@@ -49,6 +63,12 @@ def register_once(
         )
         if not created:
             return _sent_before(key, fingerprint), False
+        earlier = twin() if twin is not None else None
+        if earlier is not None:
+            key.appeal = earlier
+            key.response = {"number": earlier.number}
+            key.save(update_fields=["appeal", "response"])
+            return earlier, False
         appeal = register()
         key.appeal = appeal
         key.response = {"number": appeal.number}
@@ -70,3 +90,38 @@ def _sent_before(key: IdempotencyKey, fingerprint: str) -> Appeal:
         field="submission",
         params={"number": number},
     )
+
+
+def recent_twin(cleaned: AppealInput, *, actor: Any) -> Appeal | None:
+    """The appeal registered within ``RESEND_WINDOW`` by the same person (``actor``; anonymous
+    for the public form) from the same content, applicant and choices as ``cleaned``: the
+    form sent again after going back. Only for an applicant who can be told apart (an e-mail,
+    phone or IIN/BIN): two anonymous callers may well ask the same question."""
+    if not (cleaned.applicant_email or cleaned.applicant_phone or cleaned.applicant_iin_bin):
+        return None
+    signed_in = bool(getattr(actor, "is_authenticated", False))
+    found = Appeal.objects.filter(
+        registered_at__gte=clock.now() - RESEND_WINDOW,
+        channel=cleaned.channel,
+        applicant_email=cleaned.applicant_email,
+        applicant_phone=cleaned.applicant_phone,
+        applicant_iin_bin=cleaned.applicant_iin_bin,
+        applicant_name=cleaned.applicant_name,
+        content=cleaned.content,
+        subject=cleaned.subject,
+        category=cleaned.category,
+        service=cleaned.service,
+        region=cleaned.region,
+        registered_by=actor if signed_in else None,
+    )
+    files = sorted(_file(upload) for upload in cleaned.attachments)
+    for appeal in found.order_by("registered_at").prefetch_related("attachments"):
+        if sorted((a.name, a.size) for a in appeal.attachments.all()) == files:
+            return appeal
+    return None
+
+
+def _file(upload: Any) -> tuple[str, int]:
+    """An upload's name and size as ``services.attachment_add`` stores them."""
+    name = str(getattr(upload, "name", "") or "file")[:255].rsplit("/", 1)[-1]
+    return name, int(getattr(upload, "size", 0) or 0)

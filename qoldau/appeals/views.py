@@ -48,7 +48,7 @@ from qoldau.appeals.selectors import (
     appeal_queue,
     competent_body_list,
 )
-from qoldau.appeals.submissions import desk_client, register_once
+from qoldau.appeals.submissions import desk_client, recent_twin, register_once
 from qoldau.appeals.transitions import actions_from
 from qoldau.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from qoldau.registry.models import Organisation
@@ -162,6 +162,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                 register=lambda: services.appeal_register_cleaned(
                     actor=request.user, cleaned=cleaned, acknowledge=True
                 ),
+                twin=lambda: recent_twin(cleaned, actor=request.user),
             )
         except ValidationFailed as exc:
             for error in exc.errors:

@@ -8,11 +8,13 @@ import re
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
 
 from qoldau.appeals.models import Appeal, CallAppeal
+from qoldau.appeals.submissions import RESEND_WINDOW
 from qoldau.core import clock
 from qoldau.core.models import OutboxMessage
 from qoldau.core.tests.concurrency import run_together
@@ -51,10 +53,50 @@ def test_the_citizens_form_sent_twice_registers_once() -> None:
     assert appeal.number in again.content.decode()
     acknowledgements = OutboxMessage.objects.filter(recipient="asel@example.kz")
     assert acknowledgements.count() == 1
-    # Another visit to the form is another appeal.
+    # Another visit to the form with another question is another appeal.
     other = _token(client.get("/kk/appeal/new/"))
     assert other != token
-    assert client.post("/kk/appeal/new/", _public(other)).status_code == 201
+    assert client.post("/kk/appeal/new/", _public(other, content="Басқа сұрақ")).status_code == 201
+    assert Appeal.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "notice"),
+    [("kk", "Бұл өтінішті сіз жіберіп қойдыңыз"), ("ru", "Вы уже отправили это обращение")],
+)
+def test_the_citizens_form_sent_again_after_going_back_registers_once(
+    language: str, notice: str
+) -> None:
+    """Back in the browser loads the form anew (a new token) with what was typed: the same
+    appeal sent again that way is the first one, with a notice."""
+    client = Client()
+    url = f"/{language}/appeal/new/"
+    first = client.post(url, _public(_token(client.get(url))))
+    again = client.post(url, _public(_token(client.get(url))))
+    appeal = Appeal.objects.get()
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert appeal.number in again.content.decode()
+    assert notice in again.content.decode()
+    assert notice not in first.content.decode()
+    assert OutboxMessage.objects.filter(recipient="asel@example.kz").count() == 1
+
+
+def test_the_same_appeal_after_the_resend_window_is_a_new_one() -> None:
+    client = Client()
+    client.post("/ru/appeal/new/", _public(_token(client.get("/ru/appeal/new/"))))
+    later = clock.now() + RESEND_WINDOW + dt.timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        token = _token(client.get("/ru/appeal/new/"))
+        assert client.post("/ru/appeal/new/", _public(token)).status_code == 201
+    assert Appeal.objects.count() == 2
+
+
+def test_the_same_text_from_another_applicant_is_another_appeal() -> None:
+    client = Client()
+    client.post("/ru/appeal/new/", _public(_token(client.get("/ru/appeal/new/"))))
+    token = _token(client.get("/ru/appeal/new/"))
+    other = _public(token, email="", phone="+7 701 234 5678")
+    assert client.post("/ru/appeal/new/", other).status_code == 201
     assert Appeal.objects.count() == 2
 
 
@@ -111,6 +153,47 @@ def test_the_operators_form_sent_twice_opens_the_same_appeal(operator: Any) -> N
     # Another operator's form with the same token is not theirs to replay.
     client.force_login(make_operator().user)
     assert client.post("/kk/appeals/new/", data).status_code == 302
+    assert Appeal.objects.count() == 2
+
+
+def _operator_form(client: Client, **overrides: str) -> dict[str, str]:
+    data = {
+        "content": "Жәрдемақы туралы сұрақ",
+        "category": "consultation",
+        "language": "kk",
+        "channel": "phone",
+        "line": "1414",
+        "phone": "+7 701 234 5678",
+        "submission": _token(client.get("/kk/appeals/new/")),
+    }
+    return {**data, **overrides}
+
+
+def test_the_operators_form_sent_again_after_going_back_opens_the_same_appeal(
+    operator: Any,
+) -> None:
+    client = Client()
+    client.force_login(operator)
+    client.post("/kk/appeals/new/", _operator_form(client))
+    again = client.post("/kk/appeals/new/", _operator_form(client), follow=True)
+    appeal = Appeal.objects.get()
+    assert again.redirect_chain[0][0] == f"/kk/appeals/{appeal.pk}/"
+    assert "Бұл нысан бұрын жіберілген" in again.content.decode()
+    # Another operator typing the same for the same caller registers their own appeal.
+    client.force_login(make_operator().user)
+    assert client.post("/kk/appeals/new/", _operator_form(client)).status_code == 302
+    assert Appeal.objects.count() == 2
+
+
+def test_the_same_text_for_unknown_callers_is_an_appeal_each(operator: Any) -> None:
+    """Two callers who give no contact may well ask the same: nothing tells them apart."""
+    client = Client()
+    client.force_login(operator)
+    for _ in range(2):
+        assert (
+            client.post("/kk/appeals/new/", _operator_form(client, phone="")).status_code
+            == 302
+        )
     assert Appeal.objects.count() == 2
 
 

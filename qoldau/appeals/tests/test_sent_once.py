@@ -190,10 +190,7 @@ def test_the_same_text_for_unknown_callers_is_an_appeal_each(operator: Any) -> N
     client = Client()
     client.force_login(operator)
     for _ in range(2):
-        assert (
-            client.post("/kk/appeals/new/", _operator_form(client, phone="")).status_code
-            == 302
-        )
+        assert client.post("/kk/appeals/new/", _operator_form(client, phone="")).status_code == 302
     assert Appeal.objects.count() == 2
 
 

@@ -366,10 +366,10 @@ def pgbench(database: str, clients: int, seconds: int = 15) -> dict[str, float]:
         script.unlink(missing_ok=True)
 
 
-# The intake's own statements (bench.appeals.intake_peer): intakes per transaction, clients.
-# One intake per transaction is the statements as they are; a batch of the group committer's
-# largest size is how the app sends them at most; and that with 2 clients the fastest such
-# batches went on this machine (fewer waits for the audit chain's head).
+# The intake's own statements (bench.appeals.intake_peer): intakes per transaction, clients
+# (None: the app's). One intake per transaction is the statements as they are; batches of the
+# group committer's largest size are how the app sends them at most; with 2 clients such
+# batches went fastest on the machines measured (fewer waits for the audit chain's head).
 INTAKE_PEERS = ((1, None), (64, None), (64, 2))
 
 

@@ -223,12 +223,16 @@ def appeal_acknowledge(*, appeal: Appeal, in_reply_to: str = "") -> None:
     )
 
 
+def attachment_name(upload: Any) -> str:
+    """The name an upload is stored under: its own, without a folder, at most 255 characters."""
+    return str(getattr(upload, "name", "") or "file")[:255].rsplit("/", 1)[-1]
+
+
 def attachment_add(*, appeal: Appeal, upload: Any, source: str = "") -> AppealAttachment:
-    name = str(getattr(upload, "name", "") or "file")[:255]
     data = upload.read() if hasattr(upload, "read") else b""
     attachment = AppealAttachment(
         appeal=appeal,
-        name=name.rsplit("/", 1)[-1],
+        name=attachment_name(upload),
         content_type=str(getattr(upload, "content_type", "") or "application/octet-stream"),
         size=len(data) or int(getattr(upload, "size", 0) or 0),
         source=source,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from qoldau.appeals.inputs import AppealInput
 from qoldau.appeals.intake import request_fingerprint
 from qoldau.appeals.models import Appeal, IdempotencyKey
+from qoldau.appeals.services import attachment_name
 from qoldau.core import clock
 from qoldau.core.errors import Conflict
 from qoldau.core.form_tokens import form_token_valid
@@ -123,5 +124,4 @@ def recent_twin(cleaned: AppealInput, *, actor: Any) -> Appeal | None:
 
 def _file(upload: Any) -> tuple[str, int]:
     """An upload's name and size as ``services.attachment_add`` stores them."""
-    name = str(getattr(upload, "name", "") or "file")[:255].rsplit("/", 1)[-1]
-    return name, int(getattr(upload, "size", 0) or 0)
+    return attachment_name(upload), int(getattr(upload, "size", 0) or 0)

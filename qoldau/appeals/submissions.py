@@ -18,10 +18,11 @@ appeal of the first sending.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from qoldau.appeals.inputs import AppealInput
@@ -34,6 +35,7 @@ from qoldau.core.form_tokens import form_token_valid
 
 PUBLIC_FORM = "web-form"
 RESEND_WINDOW = dt.timedelta(minutes=10)
+_TWIN_LOCKS = 0x51_46_54  # "QFT": the advisory locks of forms sent twice
 
 
 def desk_client(actor: Any) -> str:
@@ -100,6 +102,7 @@ def recent_twin(cleaned: AppealInput, *, actor: Any) -> Appeal | None:
     phone or IIN/BIN): two anonymous callers may well ask the same question."""
     if not (cleaned.applicant_email or cleaned.applicant_phone or cleaned.applicant_iin_bin):
         return None
+    _one_sending_at_a_time(cleaned)
     signed_in = bool(getattr(actor, "is_authenticated", False))
     found = Appeal.objects.filter(
         registered_at__gte=clock.now() - RESEND_WINDOW,
@@ -120,6 +123,26 @@ def recent_twin(cleaned: AppealInput, *, actor: Any) -> Appeal | None:
         if sorted((a.name, a.size) for a in appeal.attachments.all()) == files:
             return appeal
     return None
+
+
+def _one_sending_at_a_time(cleaned: AppealInput) -> None:
+    """Two tabs sending the same appeal at the same instant would each miss the other's
+    uncommitted twin. So the sendings of one applicant take turns until the transaction ends:
+    the second then sees the first one's appeal. SQLite's IMMEDIATE transactions already take
+    turns; on PostgreSQL a transaction-scoped advisory lock does."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("recent_twin belongs in the transaction that registers the appeal")
+    if connection.vendor != "postgresql":
+        return
+    contacts = (cleaned.applicant_email, cleaned.applicant_phone, cleaned.applicant_iin_bin)
+    applicant = "\x1f".join((cleaned.channel, *contacts))
+    digest = hashlib.blake2b(applicant.encode(), digest_size=4).digest()
+    with connection.cursor() as cursor:
+        # The two-key form: its keys never meet the one-key locks taken elsewhere.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [_TWIN_LOCKS, int.from_bytes(digest, "big", signed=True)],
+        )
 
 
 def _file(upload: Any) -> tuple[str, int]:

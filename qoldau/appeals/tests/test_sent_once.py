@@ -3,8 +3,10 @@ desk's form during a call each carry a one-time token."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+import threading
 from typing import Any
 
 import pytest
@@ -232,3 +234,39 @@ def test_two_sendings_at_once_register_one_appeal(reference_data: None) -> None:
 
     assert sorted(run_together([send, send])) == [200, 201]
     assert Appeal.objects.count() == 1
+
+
+@pytest.mark.skipif(
+    "sqlite" in settings.DATABASES["default"]["ENGINE"],
+    reason="threads need a server database; SQLite serialises writers anyway",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_same_appeal_from_two_tabs_at_once_registers_once(
+    reference_data: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tabs, two tokens, one appeal sent from both at the same instant. Each registration
+    waits (up to a second) for the other to reach the same point, so without turns both would
+    pass the twin check before either commits; with turns the second never gets there."""
+    from qoldau.appeals import public_views
+    from qoldau.appeals.services import appeal_register_cleaned as register
+
+    both_registering = threading.Barrier(2)
+
+    def register_when_both_do(**kwargs: Any) -> Appeal:
+        # A broken barrier: the other sending is waiting for its turn.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_registering.wait(timeout=1.0)
+        return register(**kwargs)
+
+    monkeypatch.setattr(public_views, "appeal_register_cleaned", register_when_both_do)
+    tokens = [_token(Client().get("/kk/appeal/new/")) for _tab in range(2)]
+
+    def send(token: str) -> tuple[int, str]:
+        page = Client().post("/kk/appeal/new/", _public(token))
+        return page.status_code, page.content.decode()
+
+    outcomes = run_together([lambda: send(tokens[0]), lambda: send(tokens[1])])
+    appeal = Appeal.objects.get()
+    assert sorted(status for status, _page in outcomes) == [200, 201]
+    assert all(appeal.number in page for _status, page in outcomes)
+    assert OutboxMessage.objects.filter(recipient="asel@example.kz").count() == 1

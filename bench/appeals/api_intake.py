@@ -335,7 +335,7 @@ def app_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 drive(port, key, clients, clients * 10, seed=1)
                 log(f"{kind}: {requests} intakes over {clients} clients (http.client)")
                 rounds.append(drive(port, key, clients, requests, seed=1414))
-        result = sorted(rounds, key=lambda r: r["rps"])[len(rounds) // 2]  # the median round
+        result = dict(sorted(rounds, key=lambda r: r["rps"])[len(rounds) // 2])  # the median
         result["rounds"] = rounds
         count = json.loads(run([PYTHON, "-c", _COUNT], env, timeout=120).stdout.splitlines()[-1])
         result.update(count)

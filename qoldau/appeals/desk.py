@@ -2,11 +2,16 @@
 caller's history (screen pop), transfer and end, and the appeal form beside the knowledge base.
 
 The call panel polls every second; it answers 204 (nothing to redraw) while the desk's state
-key stays the same, so a half-typed appeal or transfer is never wiped by a refresh.
+key stays the same. When it does redraw (the caller hangs up, a written appeal is offered), the
+appeal form of a call is kept as typed (``hx-preserve``, one form id per call). A call that
+left the operator keeps its card and form until the operator closes it (``AFTER_CALL_KEPT`` at
+most), so an appeal the caller hung up on is still registered against their call.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import cached_property
 from typing import Any, Final
 
 from django.contrib import messages
@@ -31,13 +36,22 @@ from qoldau.core.errors import Conflict, DomainError, PermissionDenied, Validati
 from qoldau.routing import services as routing
 from qoldau.routing.enums import Presence
 from qoldau.routing.models import Operator
-from qoldau.routing.selectors import desk_state, queue_list, transfer_targets
+from qoldau.routing.selectors import (
+    desk_state,
+    queue_list,
+    transfer_targets,
+    voice_work_finished,
+)
 from qoldau.telephony import services as telephony
 from qoldau.telephony.models import CallRecord
 from qoldau.telephony.services import call_id_of_task
 
 DESK_ROLES: Final = (Role.OPERATOR, Role.SUPERVISOR, Role.UCC_ADMIN)
 CHOOSABLE: Final = (Presence.AVAILABLE, Presence.BREAK, Presence.OFFLINE)
+AFTER_CALL_KEPT: Final = dt.timedelta(hours=1)
+AFTER_CALLS_SHOWN: Final = 3
+CLOSED_CALLS: Final = "desk_closed_calls"  # session key: the calls whose cards were closed
+CLOSED_CALLS_KEPT: Final = 50
 
 
 def _operator(request: HttpRequest) -> Operator:
@@ -59,19 +73,81 @@ def _call_of(state: Any) -> CallRecord | None:
     )
 
 
+def _appeal_form(call: CallRecord, request: HttpRequest, *, bound: bool = False) -> AppealForm:
+    """The appeal form of ``call``: its element ids are the call's own, as a finished call's
+    form may stand beside the next call's."""
+    auto_id = f"id_call{call.pk}_%s"
+    if bound:
+        return AppealForm(request.POST, request.FILES, auto_id=auto_id)
+    return AppealForm(
+        auto_id=auto_id,
+        initial={
+            "channel": "phone",
+            "language": call.language or request.LANGUAGE_CODE,
+            "line": call.line,
+            "service": call.service.register_number if call.service else "",
+        },
+    )
+
+
+class _FinishedCall:
+    """A finished call's card. Its appeals and form are read only when the card is drawn, not
+    on each poll that finds nothing changed."""
+
+    def __init__(self, call: CallRecord, request: HttpRequest) -> None:
+        self.call = call
+        self.request = request
+        self.caller_masked = mask_phone(call.caller) or call.caller_raw[:3] + "•••"
+
+    @cached_property
+    def linked_appeals(self) -> list[Appeal]:
+        return call_appeals(call=self.call)
+
+    @cached_property
+    def form(self) -> AppealForm:
+        return _appeal_form(self.call, self.request)
+
+
+def _after_calls(
+    request: HttpRequest, operator: Operator, *, live: CallRecord | None
+) -> list[_FinishedCall]:
+    """The calls that left the operator within ``AFTER_CALL_KEPT`` and whose cards are not
+    closed, the latest first."""
+    closed = set(request.session.get(CLOSED_CALLS, []))
+    finished = voice_work_finished(
+        operator,
+        since=clock.now() - AFTER_CALL_KEPT,
+        limit=AFTER_CALLS_SHOWN + len(closed) + 1,
+    )
+    wanted: list[str] = []
+    for reservation in finished:
+        call_id = call_id_of_task(reservation.task.ref)
+        if call_id in closed or call_id in wanted or (live and live.call_id == call_id):
+            continue
+        wanted.append(call_id)
+    calls = CallRecord.objects.select_related("service").in_bulk(
+        wanted[:AFTER_CALLS_SHOWN], field_name="call_id"
+    )
+    return [_FinishedCall(calls[c], request) for c in wanted[:AFTER_CALLS_SHOWN] if c in calls]
+
+
 def _panel_context(request: HttpRequest, operator: Operator) -> dict[str, Any]:
     state = desk_state(operator)
     call = _call_of(state)
+    after_calls = _after_calls(request, operator, live=call)
     context: dict[str, Any] = {
         "state": state,
         "operator": operator,
         "call": call,
+        "after_calls": after_calls,
         "presence_choices": [(p, Presence(p).label) for p in CHOOSABLE],
         "presence_label": Presence(operator.presence).label,
         "now": clock.now(),
     }
-    # Redraw when the offers change or the call moves on (rings, is answered, ends).
-    context["desk_key"] = f"{state.key}|{call.state if call else ''}"
+    # Redraw when the offers change, the call moves on (rings, is answered, ends), or a
+    # finished call's card comes or goes.
+    finished = ",".join(str(after.call.pk) for after in after_calls)
+    context["desk_key"] = f"{state.key}|{call.state if call else ''}|{finished}"
     if call is not None:
         context["caller_masked"] = mask_phone(call.caller) or call.caller_raw[:3] + "•••"
         context["waited"] = int((clock.now() - call.arrived_at).total_seconds())
@@ -88,16 +164,26 @@ def _panel_context(request: HttpRequest, operator: Operator) -> dict[str, Any]:
             linked_appeals=call_appeals(call=call),
             queues=queue_list(),
             targets=transfer_targets(exclude=operator),
-            form=AppealForm(
-                initial={
-                    "channel": "phone",
-                    "language": call.language or request.LANGUAGE_CODE,
-                    "line": call.line,
-                    "service": call.service.register_number if call.service else "",
-                }
-            ),
+            form=_appeal_form(call, request),
         )
     return context
+
+
+def _form_back_in_place(
+    context: dict[str, Any], call: CallRecord, request: HttpRequest, form: AppealForm
+) -> None:
+    """Put the refused ``form`` where the operator typed it: the call in work, a finished
+    call's card, or a card of its own if the call's card has gone meanwhile."""
+    live = context.get("call")
+    if live is not None and live.call_id == call.call_id and context["state"].call is not None:
+        context["form"] = form
+        return
+    cards = context["after_calls"]
+    card = next((c for c in cards if c.call.call_id == call.call_id), None)
+    if card is None:
+        card = _FinishedCall(call, request)
+        cards.insert(0, card)
+    card.form = form
 
 
 @login_required
@@ -218,7 +304,11 @@ def desk_reveal(request: HttpRequest, call_id: str) -> HttpResponse:
 @require_http_methods(["POST"])
 def desk_register(request: HttpRequest, call_id: str) -> HttpResponse:
     operator = _operator(request)
-    form = AppealForm(request.POST, request.FILES)
+    call = CallRecord.objects.select_related("service").filter(call_id=call_id).first()
+    if call is None:
+        messages.error(request, _("No such call."))
+        return _back(request)
+    form = _appeal_form(call, request, bound=True)
     if form.is_valid():
         data = dict(form.cleaned_data)
         upload = data.pop("attachment", None)
@@ -236,7 +326,9 @@ def desk_register(request: HttpRequest, call_id: str) -> HttpResponse:
         except ValidationFailed as exc:
             add_domain_errors(form, exc)
         except Conflict as exc:  # the same form sent again with other content
-            form = form_sent_again(AppealForm, request, error_text(exc))
+            form = form_sent_again(
+                AppealForm, request, error_text(exc), auto_id=f"id_call{call.pk}_%s"
+            )
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return _back(request)
@@ -249,6 +341,16 @@ def desk_register(request: HttpRequest, call_id: str) -> HttpResponse:
             messages.success(request, done % {"number": appeal.number})
             return _back(request)
     context = _panel_context(request, operator)
-    context["form"] = form
+    _form_back_in_place(context, call, request, form)
     context["knowledge_url"] = _knowledge_url()
     return render(request, "appeals/desk.html", context, status=422)
+
+
+@login_required
+@require_POST
+def desk_close(request: HttpRequest, call_id: str) -> HttpResponse:
+    """The operator is done with a finished call: its card leaves the desk (this session)."""
+    _operator(request)
+    closed = [c for c in request.session.get(CLOSED_CALLS, []) if c != call_id]
+    request.session[CLOSED_CALLS] = [*closed, call_id[:128]][-CLOSED_CALLS_KEPT:]
+    return _back(request)

@@ -32,11 +32,13 @@ class SentOnceForm(forms.Form):
 FormT = TypeVar("FormT", bound=SentOnceForm)
 
 
-def form_sent_again(form_class: type[FormT], request: Any, message: str) -> FormT:
+def form_sent_again(
+    form_class: type[FormT], request: Any, message: str, **form_options: Any
+) -> FormT:
     """The form as the applicant filled it, with a new token and ``message`` above it."""
     data = request.POST.copy()
     data["submission"] = form_token_new()
-    form = form_class(data, request.FILES or None)
+    form = form_class(data, request.FILES or None, **form_options)
     form.is_valid()
     form.add_error(None, message)
     return form

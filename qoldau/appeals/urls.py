@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("desk/call/<str:call_id>/end/", desk.desk_hangup, name="desk_hangup"),
     path("desk/call/<str:call_id>/caller/", desk.desk_reveal, name="desk_reveal"),
     path("desk/call/<str:call_id>/appeal/", desk.desk_register, name="desk_register"),
+    path("desk/call/<str:call_id>/close/", desk.desk_close, name="desk_close"),
     path("<int:pk>/", views.appeal_detail, name="detail"),
     path("<int:pk>/personal-data/", views.appeal_reveal, name="reveal"),
     path("<int:pk>/template/", views.template_text, name="template_text"),

@@ -339,7 +339,15 @@ class Reservation(models.Model):
                 name="routing_operator_one_call",
             ),
         ]
-        indexes = [models.Index(fields=["state", "expires_at"], name="routing_resv_due_idx")]
+        indexes = [
+            models.Index(fields=["state", "expires_at"], name="routing_resv_due_idx"),
+            # The desk's calls just finished, read on every poll of every operator's desk.
+            models.Index(
+                fields=["operator", "-responded_at"],
+                condition=Q(state="completed", channel="voice"),
+                name="routing_resv_done_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id}→{self.operator_id}:{self.state}"

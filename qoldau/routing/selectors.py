@@ -70,6 +70,22 @@ def desk_state(operator: Operator) -> DeskState:
     return DeskState(operator=operator, offer=offer, call=call, written_offers=written)
 
 
+def voice_work_finished(operator: Operator, *, since: Any, limit: int) -> list[Reservation]:
+    """The operator's calls that left them (the caller hung up, or the call was transferred)
+    since ``since``, the latest first: ``responded_at`` of a completed reservation is when it
+    ended."""
+    return list(
+        Reservation.objects.filter(
+            operator=operator,
+            channel=WorkChannel.VOICE,
+            state=ReservationState.COMPLETED,
+            responded_at__gte=since,
+        )
+        .select_related("task")
+        .order_by("-responded_at", "-pk")[:limit]
+    )
+
+
 def queue_list() -> QuerySet[Queue]:
     return Queue.objects.filter(is_active=True).annotate(member_count=Count("members"))
 

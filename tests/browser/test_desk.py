@@ -6,6 +6,7 @@ call, and the caller's rating arrives; in Kazakh and in Russian."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -134,7 +135,7 @@ def test_operator_takes_a_call_registers_an_appeal_and_ends_it(
     assert AuditEvent.objects.filter(action="telephony.caller_viewed").count() == 1
 
     page.locator("#kb-q").fill(text["question"])
-    page.locator("#id_content").fill(text["question"])
+    page.locator("#desk-panel form.appeals-form [name=content]").fill(text["question"])
     screenshot(page, f"desk-call-{language}")
     page.get_by_role("button", name=text["register"], exact=True).click()
     expect(page.locator(".messages, [role=status], .message").first).to_be_visible()
@@ -168,6 +169,66 @@ def test_operator_takes_a_call_registers_an_appeal_and_ends_it(
     pbx.pump(lambda: Reservation.objects.filter(task__ref=second, operator=expert).exists())
     assert CallRecord.objects.get(call_id=second).transfers == 1
     assert Appeal.objects.count() == 2
+
+
+def test_a_caller_who_hangs_up_mid_appeal_loses_nothing(
+    page: Page, live_server: LiveServer, screenshot: Screenshot, pbx: Pbx
+) -> None:
+    """The caller hangs up while the operator types the appeal: the desk redraws with the
+    finished call's card and the same form, as typed; a reload brings the text back from the
+    tab's draft; the appeal registered from the card is linked to the call."""
+    ensure_reference_data()
+    queue = make_queue("kk", match='language == "kk"', steps=[{"skill_mode": "any"}])
+    user = user_create(
+        username="desk-hangup",
+        password=PASSWORD,
+        organisation_id=None,
+        roles=[Role.OPERATOR],
+        first_name="Дана",
+        last_name="Әлиева",
+        language="kk",
+    )
+    make_operator(user=user, languages={"kk": 5}, queues=[queue], presence="offline")
+    page.goto(f"{live_server.url}/kk/login/")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.goto(f"{live_server.url}/kk/appeals/desk/")
+    page.get_by_role("button", name=TEXTS["kk"]["available"]).click()
+    call_id = pbx.call("8 701 555 03 03", "kk")
+    accept = page.get_by_role("button", name=TEXTS["kk"]["accept"])
+    pbx.pump(lambda: accept.is_visible())
+    accept.click()
+    pbx.pump(lambda: CallRecord.objects.get(call_id=call_id).state == "talking")
+    call = CallRecord.objects.get(call_id=call_id)
+    content = page.locator(f"#appeal-form-{call.pk} [name=content]")
+    question = "Зейнетақы аударымдарын қалай тексеруге болады?"
+    content.fill(question)
+    page.evaluate("window.sameDocument = true")
+
+    pbx.sim.calls[call_id].ends_at = clock.now()  # the caller hangs up
+    pbx.pump(lambda: CallRecord.objects.get(call_id=call_id).state == "ended")
+    expect(page.get_by_role("heading", name=re.compile("Аяқталған қоңырау"))).to_be_visible()
+    expect(content).to_have_value(question)  # the redraw kept the form as typed
+    assert page.evaluate("window.sameDocument === true")  # no reload did it
+    expect(page.locator("body")).not_to_contain_text("{#")  # no template source shows
+    screenshot(page, "desk-finished-call-kk")
+
+    page.reload()
+    expect(content).to_have_value(question)  # back from the tab's draft
+    expect(page.locator(".appeals-form__restored")).to_contain_text("қайтарылды")
+    screenshot(page, "desk-draft-restored-kk")
+    page.locator(f"#register-{call.pk}").click()
+    expect(page.locator(".messages")).to_contain_text("тіркелді")
+    link = CallAppeal.objects.select_related("appeal").get(call=call)
+    assert link.appeal.content == question
+    assert link.appeal.applicant_phone == "+77015550303"
+    expect(content).to_have_value("")  # the card's form is fresh for a further appeal
+
+    page.get_by_role("button", name="Карточканы жабу").click()
+    expect(page.get_by_role("heading", name=re.compile("Аяқталған қоңырау"))).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("Аяқталған қоңырау"))).to_have_count(0)
 
 
 def expert_queue_member(expert: Operator) -> None:

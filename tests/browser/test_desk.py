@@ -40,6 +40,7 @@ TEXTS = {
     "ru": {"available": "Доступен", "accept": "Принять звонок", "register": "Зарегистрировать",
            "transfer": "Передать", "end": "Завершить звонок", "question": "Как получить ЭЦП?"},
 }  # fmt: skip
+DRAFTS = "Object.keys(sessionStorage).filter(k => k.startsWith('qoldau-desk-draft:'))"
 
 
 class Pbx:
@@ -218,17 +219,27 @@ def test_a_caller_who_hangs_up_mid_appeal_loses_nothing(
     expect(content).to_have_value(question)  # back from the tab's draft
     expect(page.locator(".appeals-form__restored")).to_contain_text("қайтарылды")
     screenshot(page, "desk-draft-restored-kk")
+    assert page.evaluate(DRAFTS) == [f"qoldau-desk-draft:{user.pk}:appeal-form-{call.pk}"]
     page.locator(f"#register-{call.pk}").click()
     expect(page.locator(".messages")).to_contain_text("тіркелді")
     link = CallAppeal.objects.select_related("appeal").get(call=call)
     assert link.appeal.content == question
     assert link.appeal.applicant_phone == "+77015550303"
     expect(content).to_have_value("")  # the card's form is fresh for a further appeal
+    assert page.evaluate(DRAFTS) == []  # the draft went with the sending
 
+    content.fill("Тағы бір сұрақ")
+    assert len(page.evaluate(DRAFTS)) == 1
     page.get_by_role("button", name="Карточканы жабу").click()
     expect(page.get_by_role("heading", name=re.compile("Аяқталған қоңырау"))).to_have_count(0)
+    assert page.evaluate(DRAFTS) == []  # closing the card drops its draft
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("Аяқталған қоңырау"))).to_have_count(0)
+
+    page.evaluate(f"sessionStorage.setItem('qoldau-desk-draft:{user.pk}:appeal-form-0', '{{}}')")
+    page.get_by_role("button", name="Шығу").click()
+    expect(page).to_have_url(re.compile("/login/|/kk/$"))
+    assert page.evaluate(DRAFTS) == []  # signing out drops the drafts
 
 
 def expert_queue_member(expert: Operator) -> None:

@@ -1,7 +1,8 @@
 /* The operator's desk: what is typed into a call's appeal form outlives a reload of the page
    (ending the call, transferring it, a colleague's link opened in this tab). It is kept in this
-   tab's sessionStorage, under the form's id (one per call), until the form is sent or its card
-   closed; the tab's storage goes when the tab closes. No dependencies. */
+   tab's sessionStorage, under the operator and the form's id (one per call), until the form is
+   sent or its card closed. The tab's storage goes when the tab closes; signing out, or another
+   operator opening the desk in this tab, drops the drafts too. No dependencies. */
 (function () {
   "use strict";
   var PREFIX = "qoldau-desk-draft:";
@@ -22,6 +23,27 @@
     });
   }
 
+  function owner() {
+    var desk = document.querySelector("[data-draft-owner]");
+    return desk ? desk.getAttribute("data-draft-owner") : "";
+  }
+
+  function keyOf(formId) {
+    return PREFIX + owner() + ":" + formId;
+  }
+
+  function forgetAll(exceptOwner) {
+    var store = storage();
+    if (!store) { return; }
+    var keep = exceptOwner === undefined ? null : PREFIX + exceptOwner + ":";
+    for (var index = store.length - 1; index >= 0; index -= 1) {
+      var name = store.key(index);
+      if (name && name.indexOf(PREFIX) === 0 && (keep === null || name.indexOf(keep) !== 0)) {
+        store.removeItem(name);
+      }
+    }
+  }
+
   function save(form) {
     var store = storage();
     if (!store) { return; }
@@ -36,9 +58,9 @@
     });
     try {
       if (changed) {
-        store.setItem(PREFIX + form.id, JSON.stringify(values));
+        store.setItem(keyOf(form.id), JSON.stringify(values));
       } else {
-        store.removeItem(PREFIX + form.id);
+        store.removeItem(keyOf(form.id));
       }
     } catch (error) {
       // storage full: the form itself still holds the text
@@ -47,7 +69,7 @@
 
   function forget(formId) {
     var store = storage();
-    if (store) { store.removeItem(PREFIX + formId); }
+    if (store) { store.removeItem(keyOf(formId)); }
   }
 
   function restore(form) {
@@ -56,7 +78,7 @@
     // A refused sending comes back from the server as it was sent: that copy wins.
     if (form.querySelector(".field--error, .message--error")) { return; }
     var store = storage();
-    var saved = store && store.getItem(PREFIX + form.id);
+    var saved = store && store.getItem(keyOf(form.id));
     if (!saved) { return; }
     var values;
     try {
@@ -95,7 +117,11 @@
     if (form.hasAttribute("data-draft")) { forget(form.id); }
     var closes = form.getAttribute("data-draft-forget");
     if (closes) { forget(closes); }
+    if (form.classList.contains("account__signout")) { forgetAll(); }
   });
-  document.addEventListener("DOMContentLoaded", function () { scan(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    forgetAll(owner()); // another operator's drafts in this tab
+    scan(document);
+  });
   document.addEventListener("htmx:load", function (event) { scan(event.detail.elt); });
 })();

@@ -73,10 +73,17 @@ def _call_of(state: Any) -> CallRecord | None:
     )
 
 
+def _form_ids(call: CallRecord) -> str:
+    """The ids of a call's form elements: a finished call's form may stand beside the next's."""
+    return f"id_call{call.pk}_%s"
+
+
+def _masked_caller(call: CallRecord) -> str:
+    return mask_phone(call.caller) or call.caller_raw[:3] + "•••"
+
+
 def _appeal_form(call: CallRecord, request: HttpRequest, *, bound: bool = False) -> AppealForm:
-    """The appeal form of ``call``: its element ids are the call's own, as a finished call's
-    form may stand beside the next call's."""
-    auto_id = f"id_call{call.pk}_%s"
+    auto_id = _form_ids(call)
     if bound:
         return AppealForm(request.POST, request.FILES, auto_id=auto_id)
     return AppealForm(
@@ -97,7 +104,7 @@ class _FinishedCall:
     def __init__(self, call: CallRecord, request: HttpRequest) -> None:
         self.call = call
         self.request = request
-        self.caller_masked = mask_phone(call.caller) or call.caller_raw[:3] + "•••"
+        self.caller_masked = _masked_caller(call)
 
     @cached_property
     def linked_appeals(self) -> list[Appeal]:
@@ -149,7 +156,7 @@ def _panel_context(request: HttpRequest, operator: Operator) -> dict[str, Any]:
     finished = ",".join(str(after.call.pk) for after in after_calls)
     context["desk_key"] = f"{state.key}|{call.state if call else ''}|{finished}"
     if call is not None:
-        context["caller_masked"] = mask_phone(call.caller) or call.caller_raw[:3] + "•••"
+        context["caller_masked"] = _masked_caller(call)
         context["waited"] = int((clock.now() - call.arrived_at).total_seconds())
         context["answer_wait"] = int(call.wait_seconds) if call.wait_seconds is not None else None
     if call is not None:
@@ -326,9 +333,7 @@ def desk_register(request: HttpRequest, call_id: str) -> HttpResponse:
         except ValidationFailed as exc:
             add_domain_errors(form, exc)
         except Conflict as exc:  # the same form sent again with other content
-            form = form_sent_again(
-                AppealForm, request, error_text(exc), auto_id=f"id_call{call.pk}_%s"
-            )
+            form = form_sent_again(AppealForm, request, error_text(exc), auto_id=_form_ids(call))
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return _back(request)

@@ -193,3 +193,37 @@ def test_a_finished_calls_card_is_its_operators_alone_and_leaves_after_an_hour(
     with time_machine.travel(clock.now() + dt.timedelta(hours=1, minutes=1)):
         later = _client(operator).get("/kk/appeals/desk/").content.decode()
     assert "Аяқталған қоңырау" not in later
+
+
+@override_settings(TELEPHONY_CONTROL="simulator")
+def test_only_who_took_the_call_registers_appeals_against_it(operator: Any) -> None:
+    make_queue("all", steps=[{"skill_mode": "any", "members_only": False}])
+    _answered_call(operator, "c-theirs", "87015550606")
+    colleague = make_user(organisation=None, roles=[Role.OPERATOR])
+    make_operator(user=colleague, languages={"ru": 5})
+    appeal = {
+        "content": "Чужой звонок",
+        "channel": "phone",
+        "category": "consultation",
+        "language": "ru",
+    }
+    refused = _client(colleague).post(
+        "/ru/appeals/desk/call/c-theirs/appeal/",
+        {**appeal, "submission": form_token_new()},
+        follow=True,
+    )
+    assert refused.redirect_chain[-1][0].endswith("/appeals/desk/")
+    assert "У вас нет прав на это действие." in refused.content.decode()
+    assert not Appeal.objects.exists()
+    _hung_up("c-theirs")  # after the call, its operator still may
+    taken = _client(operator).post(
+        "/ru/appeals/desk/call/c-theirs/appeal/", {**appeal, "submission": form_token_new()}
+    )
+    assert taken.status_code == 302
+    assert CallAppeal.objects.filter(call__call_id="c-theirs").count() == 1
+    supervisor = make_user(organisation=None, roles=[Role.SUPERVISOR])
+    by_supervisor = _client(supervisor).post(
+        "/ru/appeals/desk/call/c-theirs/appeal/", {**appeal, "submission": form_token_new()}
+    )
+    assert by_supervisor.status_code == 302
+    assert CallAppeal.objects.filter(call__call_id="c-theirs").count() == 2
